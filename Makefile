@@ -1,0 +1,39 @@
+# The verbs of the project. `make run` and `make test` work on a fresh machine.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+OUT ?= out
+WORKERS ?= 2
+SAMPLE_PRETRAIN := pipelines/samples/pretrain/sources.yaml
+BENCH_MB ?= 30
+
+# Nothing may reach a model hub at run time (datasets also phones home without this).
+export HF_HUB_OFFLINE := 1
+export HF_DATASETS_OFFLINE := 1
+export TOKENIZERS_PARALLELISM := false
+
+.PHONY: setup run data test bench clean
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: setup.py
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[all]'
+	touch $@
+
+# The pretraining pipeline on the bundled sample data, on two local worker processes.
+run data: setup
+	$(PY) -m pipelines.pretrain --sources $(SAMPLE_PRETRAIN) --output $(OUT)/pretrain --overwrite \
+		--direct_running_mode=multi_processing --direct_num_workers=$(WORKERS)
+
+test: setup
+	$(PY) -m pytest -q -n 2 tests
+
+# Throughput, memory and accuracy on the shared benchmark corpus (needs ../shared).
+bench: setup
+	$(PY) -m bench.pretrain_bench --target-mb $(BENCH_MB)
+
+clean:
+	rm -rf $(OUT) .pytest_cache

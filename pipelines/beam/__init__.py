@@ -1,0 +1,1 @@
+"""The Beam layer: DoFns and PTransforms that wire the pure functions together."""

@@ -1,0 +1,27 @@
+"""Run statistics travel as data (not metrics), so every runner reports them the same way."""
+from __future__ import annotations
+
+from collections import Counter
+
+import apache_beam as beam
+
+
+class MergeStats(beam.CombineFn):
+    """Merges {"counts": {...}, "inputs": [...]} dicts: counts add up, inputs concatenate."""
+
+    def create_accumulator(self):
+        return {"counts": Counter(), "inputs": []}
+
+    def add_input(self, acc, stats):
+        acc["counts"].update(stats.get("counts", {}))
+        acc["inputs"].extend(stats.get("inputs", []))
+        return acc
+
+    def merge_accumulators(self, accs):
+        out = self.create_accumulator()
+        for acc in accs:
+            self.add_input(out, acc)
+        return out
+
+    def extract_output(self, acc):
+        return {"counts": dict(sorted(acc["counts"].items())), "inputs": sorted(acc["inputs"], key=lambda d: (d["source"], d["path"]))}

@@ -1,0 +1,150 @@
+"""The pretraining pipeline's per-record stages, over batches, without Beam.
+
+parse -> (html extraction) -> normalize -> Traditional->Simplified -> language ID.
+The Beam pipeline and the plain-Python baseline in bench/ both call
+`DocumentProcessor.process`, so they do exactly the same work.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from pipelines.readers import RawBatch
+from pipelines.records import BadRecord, decode_line, optional_str, record_id, text_field
+from pipelines.sources import Source
+from pipelines.text.chinese import ScriptConfig, ScriptConverter
+from pipelines.text.html_extract import HtmlConfig, extract_main_text
+from pipelines.text.langid import LangIdConfig, LanguageIdentifier
+from pipelines.text.normalize import NormalizeConfig, Normalizer
+from schemas.pretrain import RAW_PREFIX_BYTES, TEXT_PREFIX_CHARS
+
+
+@dataclass(frozen=True)
+class SourceSettings:
+    source: Source
+    opencc_config: str | None = None
+    quality_prior: float = 1.0
+
+
+@dataclass(frozen=True)
+class PretrainConfig:
+    """Everything a worker needs, built on the driver from the rules and sources files."""
+    normalize: NormalizeConfig
+    script: ScriptConfig
+    langid: LangIdConfig
+    html: HtmlConfig
+    sources: dict[str, SourceSettings]
+    batch_records: int = 500
+    batch_bytes: int = 4_000_000
+    split_bytes: int = 8_000_000
+
+    @classmethod
+    def from_rules(cls, rules: dict, sources: tuple[Source, ...]) -> "PretrainConfig":
+        per_source = rules["sources"]
+        settings = {}
+        for s in sources:
+            merged = {**per_source["defaults"], **per_source.get(s.name, {})}
+            src = s if "text_field" not in merged else Source(**{**s.__dict__, "text_field": merged["text_field"]})
+            settings[s.name] = SourceSettings(src, merged.get("opencc_config"), merged.get("quality_prior", 1.0))
+        return cls(
+            normalize=NormalizeConfig.from_rules(rules["normalize"]),
+            script=ScriptConfig.from_rules(rules["traditional_to_simplified"]),
+            langid=LangIdConfig.from_rules(rules["language"]),
+            html=HtmlConfig.from_rules(rules["html"]),
+            sources=settings,
+            batch_records=rules["reader"]["batch_records"],
+            batch_bytes=rules["reader"]["batch_bytes"],
+            split_bytes=rules["reader"]["split_bytes"],
+        )
+
+
+@dataclass
+class BatchResult:
+    documents: list[dict] = field(default_factory=list)
+    rejected: list[dict] = field(default_factory=list)
+    dead_letters: list[dict] = field(default_factory=list)
+    counts: Counter = field(default_factory=Counter)
+
+
+def dead_letter(source: str, path: str, line: int | None, kind: str, message: str, raw: bytes | None) -> dict:
+    return {"source": source, "source_file": path, "source_line": line, "error_kind": kind,
+            "error": message, "raw": (raw or b"")[:RAW_PREFIX_BYTES]}
+
+
+class DocumentProcessor:
+    """Builds the expensive tools once (OpenCC, fastText); then processes batches."""
+
+    def __init__(self, config: PretrainConfig):
+        self.config = config
+        self.normalize = Normalizer(config.normalize)
+        self.to_simplified = ScriptConverter(config.script)
+        self.identify = LanguageIdentifier(config.langid)
+
+    def process(self, batch: RawBatch) -> BatchResult:
+        out = BatchResult()
+        settings = self.config.sources[batch.source]
+        c = out.counts
+        for number, raw in batch.items:
+            c["read"] += 1
+            c[f"source:{batch.source}:read"] += 1
+            try:
+                obj = decode_line(raw) if isinstance(raw, bytes) else raw
+                text = text_field(obj, settings.source.text_field)
+            except BadRecord as e:
+                raw_bytes = raw if isinstance(raw, bytes) else repr(raw).encode("utf-8", "replace")
+                out.dead_letters.append(dead_letter(batch.source, batch.path, number, e.kind, str(e), raw_bytes))
+                c[f"dead_letter:{e.kind}"] += 1
+                continue
+            self._document(obj, text, number, batch, settings, out)
+        if batch.error is not None:
+            line, kind, message = batch.error
+            c["read"] += 1
+            c[f"source:{batch.source}:read"] += 1
+            c[f"dead_letter:{kind}"] += 1
+            out.dead_letters.append(dead_letter(batch.source, batch.path, line, kind, message, None))
+        c["dead_letter"] = len(out.dead_letters)
+        c["rejected"] = len(out.rejected)
+        c["written"] = len(out.documents)
+        return out
+
+    def _reject(self, out: BatchResult, doc: dict, rule: str, reason: str) -> None:
+        out.rejected.append({
+            "id": doc["id"], "source": doc["source"], "rule": rule, "reason": reason,
+            "text_prefix": doc["text"][:TEXT_PREFIX_CHARS], "lang": doc.get("lang"),
+            "source_file": doc["source_file"], "source_line": doc["source_line"],
+        })
+        out.counts[f"rejected:{rule}"] += 1
+
+    def _document(self, obj: dict, text: str, number: int, batch: RawBatch, settings: SourceSettings, out: BatchResult) -> None:
+        src, c, flags = settings.source, out.counts, []
+        doc = {"id": record_id(obj, text, src.name), "text": text, "source": src.name, "category": src.category,
+               "declared_lang": src.lang, "url": optional_str(obj, "url"), "source_file": batch.path,
+               "source_line": number, "lang": None, "lang_score": None, "flags": flags}
+        if src.format == "html":
+            extracted = extract_main_text(text, self.config.html, doc["url"])
+            doc["text"] = extracted
+            flags.append("html_extracted")
+            if len(extracted.strip()) < self.config.html.min_chars:
+                return self._reject(out, {**doc, "text": text}, "html_no_text",
+                                    f"main-text extraction found {len(extracted.strip())} characters (< {self.config.html.min_chars})")
+        doc["text"], changed = self.normalize(doc["text"])
+        flags.extend(changed)
+        for what in changed:
+            c[f"stage:normalize:{what}"] += 1
+        if not doc["text"]:
+            return self._reject(out, {**doc, "text": text}, "empty_after_normalize", "nothing left after normalization")
+        doc["text"], converted = self.to_simplified(doc["text"], settings.opencc_config)
+        if converted:
+            flags.append("t2s")
+            c["stage:t2s_converted"] += 1
+        doc["lang"], score = self.identify(doc["text"])
+        doc["lang_score"] = round(score, 4)
+        c[f"lang:{doc['lang']}"] += 1
+        if doc["lang"] not in self.config.langid.keep:
+            return self._reject(out, doc, "language",
+                                f"detected '{doc['lang']}' (score {score:.2f}); kept languages: {', '.join(self.config.langid.keep)}")
+        if doc["lang"] != src.lang:
+            flags.append("lang_differs_from_declared")
+        doc["n_chars"] = len(doc["text"])
+        out.documents.append(doc)
+        c[f"source:{src.name}:written"] += 1

@@ -1,0 +1,208 @@
+"""The pretraining corpus pipeline.
+
+    python -m pipelines.pretrain --sources SOURCES.{json,yaml} --output OUT \
+        [--rules cleaning_rules/pretrain.yaml] [--overwrite] [Beam options]
+
+Reads the sources, drops what cannot be a document into OUT/dead_letter/,
+normalizes, converts Traditional to Simplified, identifies the language, and
+writes OUT/data/ (documents), OUT/rejected/ (with rule and reason) and
+OUT/manifest.json. Beam's own options pick the runner: the local runner by
+default (`--direct_running_mode multi_processing --direct_num_workers 2` to use
+two cores), or `--runner DataflowRunner --project ... --region ...
+--temp_location gs://... --setup_file ./setup.py`.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import time
+from pathlib import Path
+
+import apache_beam as beam
+from apache_beam.io.filesystems import FileSystems
+from apache_beam.io.parquetio import WriteToParquetBatched
+from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions, TestOptions
+
+from pipelines import manifest as mf
+from pipelines.beam.pretrain_transforms import DEAD_LETTER, REJECTED, STATS, PlanSplits, ProcessBatches, ReadSplits
+from pipelines.beam.stats import MergeStats
+from pipelines.document_processor import PretrainConfig
+from pipelines.readers import match
+from pipelines.rules import LoadedRules, RulesError, load_rules
+from pipelines.sources import SourcesError, SourcesFile, load_sources
+from schemas import pretrain as schema
+
+REPO = Path(__file__).resolve().parent.parent
+DEFAULT_RULES = REPO / "cleaning_rules" / "pretrain.yaml"
+RULES_SCHEMA = "pretrain_rules.schema.yaml"
+STATS_FILE = ("_run", "stats")
+log = logging.getLogger("pipelines.pretrain")
+
+
+class PretrainOptions(PipelineOptions):
+    @classmethod
+    def _add_argparse_args(cls, parser):
+        parser.add_argument("--sources", required=True, help="sources file (JSON or YAML): source -> {lang, category, files, format}")
+        parser.add_argument("--output", required=True, help="output folder (local path or gs:// URL)")
+        parser.add_argument("--rules", default=str(DEFAULT_RULES), help="rules file (default: cleaning_rules/pretrain.yaml)")
+        parser.add_argument("--overwrite", action="store_true", help="replace the outputs of an earlier run in --output")
+
+
+class UsageError(Exception):
+    """A problem with the command line, the rules or the sources: reported before any work."""
+
+
+def build_pipeline(p: beam.Pipeline, config: PretrainConfig, sources: SourcesFile, output: str) -> None:
+    specs = [(s.name, s.format, pattern) for s in sources.sources for pattern in s.patterns]
+    planned = (p | "ListSources" >> beam.Create(specs)
+                 | "PlanSplits" >> beam.ParDo(PlanSplits(config.split_bytes)).with_outputs(STATS, main="splits"))
+    processed = (planned.splits
+                 | "Distribute" >> beam.Reshuffle()        # splits are small; spreading them uses every worker
+                 | "ReadSplits" >> beam.ParDo(ReadSplits(config.batch_records, config.batch_bytes))
+                 | "ProcessBatches" >> beam.ParDo(ProcessBatches(config)).with_outputs(REJECTED, DEAD_LETTER, STATS, main="documents"))
+    for name, pcoll, arrow_schema in (("data", processed.documents, schema.DOCUMENT),
+                                      ("rejected", processed[REJECTED], schema.REJECTED),
+                                      ("dead_letter", processed[DEAD_LETTER], schema.DEAD_LETTER)):
+        _ = pcoll | f"Write_{name}" >> WriteToParquetBatched(
+            mf.join(output, name, "part"), schema=arrow_schema, file_name_suffix=".parquet", codec="zstd")
+    _ = ((planned[STATS], processed[STATS])
+         | "AllStats" >> beam.Flatten()
+         | "MergeStats" >> beam.CombineGlobally(MergeStats())
+         | "StatsJson" >> beam.Map(json.dumps)
+         | "WriteStats" >> beam.io.WriteToText(mf.join(output, *STATS_FILE), file_name_suffix=".json", shard_name_template=""))
+
+
+def _load_inputs(opts: PretrainOptions) -> tuple[LoadedRules, SourcesFile]:
+    try:
+        rules = load_rules(opts.rules, RULES_SCHEMA)
+        sources = load_sources(opts.sources)
+    except (RulesError, SourcesError) as e:
+        raise UsageError(str(e)) from None
+    for s in sources.sources:
+        for pattern in s.patterns:
+            if "://" not in pattern and not match(pattern):       # remote patterns are matched on the workers
+                raise UsageError(f"{sources.path}: source '{s.name}': '{pattern}' matches no file")
+    return rules, sources
+
+
+def _prepare_output(output: str, overwrite: bool) -> None:
+    existing = [m.path for m in FileSystems.match([mf.join(output, "*")])[0].metadata_list] if FileSystems.exists(output) else []
+    if existing and not overwrite:
+        raise UsageError(f"{output} already holds {len(existing)} file(s) of an earlier run; pass --overwrite to replace them")
+    for name in (*mf.OUTPUT_DIRS, STATS_FILE[0], "manifest.json"):
+        path = mf.join(output, name)
+        if FileSystems.exists(path):
+            FileSystems.delete([path])
+
+
+def _resolve_output(output: str) -> str:
+    return output if "://" in output else str(Path(output).resolve())
+
+
+def run(argv: list[str] | None = None) -> dict | None:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not any(a == "--runner" or a.startswith("--runner=") for a in argv):
+        argv.append("--runner=FnApiRunner")   # the local runner, without DirectRunner's attempt to fetch Prism
+    options = PipelineOptions(argv)
+    opts = options.view_as(PretrainOptions)
+    output = _resolve_output(opts.output)
+    rules, sources = _load_inputs(opts)
+    config = PretrainConfig.from_rules(rules.data, sources.sources)
+    dry_run = options.view_as(TestOptions).dry_run
+    if not dry_run:
+        _prepare_output(output, opts.overwrite)
+    runner = options.view_as(StandardOptions).runner
+    log.warning("pretrain: %d source(s), rules %s, output %s, runner %s", len(sources.sources), rules.path, output, runner)
+    started, t0 = mf.now(), time.monotonic()
+    p = beam.Pipeline(options=options)
+    build_pipeline(p, config, sources, output)
+    result = p.run()
+    result.wait_until_finish()
+    if dry_run:
+        return {"dry_run": True, "job": getattr(result, "job", None)}
+    return finish(output, rules, sources, options, started, time.monotonic() - t0)
+
+
+def finish(output: str, rules: LoadedRules, sources: SourcesFile, options: PipelineOptions, started: str, seconds: float) -> dict:
+    stats_path = mf.join(output, *STATS_FILE) + ".json"
+    stats = mf.read_json(stats_path)
+    counts = stats["counts"]
+    outputs = mf.list_outputs(output)
+    manifest = {
+        "kind": "pretrain",
+        "schema_version": schema.SCHEMA_VERSION,
+        "code_version": mf.code_version(),
+        "started": started,
+        "finished": mf.now(),
+        "seconds": round(seconds, 2),
+        "runner": options.view_as(StandardOptions).runner,
+        "options": {k: v for k, v in options.get_all_options(drop_default=True).items() if k not in ("sources", "output", "rules")},
+        "rules": {"path": rules.path, "sha256": rules.sha256},
+        "sources_file": {"path": sources.path, "sha256": sources.sha256},
+        "sources": {s.name: {"lang": s.lang, "category": s.category, "format": s.format, "files": list(s.patterns)} for s in sources.sources},
+        "inputs": stats["inputs"],
+        "counts": _structured_counts(counts),
+        "accounting": mf.accounting(counts, outputs),
+        "outputs": outputs,
+    }
+    mf.write_json(mf.join(output, "manifest.json"), manifest)
+    FileSystems.delete([mf.join(output, STATS_FILE[0])])
+    return manifest
+
+
+def _structured_counts(counts: dict) -> dict:
+    """Flat "kind:key" counters -> nested sections of the manifest."""
+    out: dict = {"read": 0, "written": 0, "rejected": 0, "dead_letter": 0, "by_rule": {}, "by_error": {},
+                 "stages": {}, "languages": {}, "by_source": {}, "input_files": 0, "input_bytes": 0, "unmatched_patterns": 0}
+    for key, n in counts.items():
+        head, _, rest = key.partition(":")
+        if not rest:
+            out[head] = n
+        elif head == "rejected":
+            out["by_rule"][rest] = n
+        elif head == "dead_letter":
+            out["by_error"][rest] = n
+        elif head == "stage":
+            out["stages"][rest] = n
+        elif head == "lang":
+            out["languages"][rest] = n
+        elif head == "source":
+            name, _, what = rest.rpartition(":")
+            out["by_source"].setdefault(name, {})[what] = n
+    return out
+
+
+def summary(manifest: dict, output: str) -> str:
+    c, a = manifest["counts"], manifest["accounting"]
+    lines = [
+        f"pretrain: {c['read']} records read from {c['input_files']} file(s), {c['input_bytes'] / 1e6:.1f} MB, in {manifest['seconds']:.1f} s",
+        f"  written      {c['written']}",
+        f"  rejected     {c['rejected']}" + "".join(f"\n    {k:<22} {v}" for k, v in sorted(c["by_rule"].items())),
+        f"  dead letters {c['dead_letter']}" + "".join(f"\n    {k:<22} {v}" for k, v in sorted(c["by_error"].items())),
+        f"  languages    " + ", ".join(f"{k} {v}" for k, v in sorted(c["languages"].items())),
+        f"  converted Traditional->Simplified: {c['stages'].get('t2s_converted', 0)}",
+        f"  accounting   read {a['read']} = written {a['written']} + rejected {a['rejected']} + dead letters {a['dead_letter']}: "
+        + ("holds" if a["holds"] else "DOES NOT HOLD"),
+        f"output:   {mf.join(output, 'data')}",
+        f"manifest: {mf.join(output, 'manifest.json')}",
+    ]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(message)s")
+    try:
+        result = run(argv)
+    except UsageError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    if result and not result.get("dry_run"):
+        output = _resolve_output(PipelineOptions(argv if argv is not None else sys.argv[1:]).view_as(PretrainOptions).output)
+        print(summary(result, output))
+        return 0 if result["accounting"]["holds"] else 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,91 @@
+"""Normalization: invisible characters, residual HTML, special tokens, whitespace.
+
+Chinese full-width punctuation is kept as it is (no NFKC: it would turn ，。！ into
+ASCII and change the text's style).
+"""
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+
+# Zero-width and formatting characters that render as nothing.
+_INVISIBLE = [0x00AD, 0x034F, 0x061C, 0x115F, 0x1160, 0x17B4, 0x17B5, 0x180E, 0x3164, 0xFEFF, 0xFFA0]
+_INVISIBLE += list(range(0x200B, 0x2010))   # ZWSP, ZWNJ, ZWJ, LRM, RLM
+_INVISIBLE += list(range(0x202A, 0x202F))   # bidi embedding controls
+_INVISIBLE += list(range(0x2060, 0x2070))   # word joiner, invisible operators, bidi isolates
+_CONTROLS = [c for c in range(0x00, 0x20) if c not in (0x09, 0x0A)] + [0x7F] + list(range(0x80, 0xA0))
+
+_DELETE_TABLE = {c: None for c in _INVISIBLE + _CONTROLS if c != 0x0D}
+_DELETE_TABLE[0x0D] = "\n"            # CR (and CRLF, after collapsing) becomes a newline
+_DELETE_TABLE[0x2028] = "\n"          # line separator
+_DELETE_TABLE[0x2029] = "\n"          # paragraph separator
+
+_TAG = re.compile(
+    r"<!--.*?-->"                                   # comments
+    r"|<(?:script|style)\b[^>]*>.*?</(?:script|style)\s*>"  # script/style blocks with their content
+    r"|</?[A-Za-z][A-Za-z0-9:-]{0,30}(?:\s[^<>]{0,500})?/?>",  # ordinary tags
+    re.DOTALL | re.IGNORECASE,
+)
+_ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+_HSPACE = re.compile(r"[^\S\n]+")            # any whitespace but newline (incl. NBSP, U+3000)
+_SPACE_AROUND_NL = re.compile(r" ?\n ?")
+_MANY_NL = re.compile(r"\n{3,}")
+
+
+@dataclass(frozen=True)
+class NormalizeConfig:
+    remove_invisible: bool = True
+    strip_html: bool = True
+    special_tokens: tuple[str, ...] = ()
+    collapse_whitespace: bool = True
+
+    @classmethod
+    def from_rules(cls, rules: dict) -> "NormalizeConfig":
+        return cls(
+            remove_invisible=rules["remove_invisible"],
+            strip_html=rules["strip_html"],
+            special_tokens=tuple(rules["special_tokens"]),
+            collapse_whitespace=rules["collapse_whitespace"],
+        )
+
+    def special_pattern(self) -> re.Pattern | None:
+        if not self.special_tokens:
+            return None
+        # Longest first so "<|im_start|>" is not half-matched by a shorter token.
+        toks = sorted(set(self.special_tokens), key=len, reverse=True)
+        return re.compile("|".join(re.escape(t) for t in toks))
+
+
+class Normalizer:
+    """Applies the configured normalization steps; returns the text and what changed."""
+
+    def __init__(self, config: NormalizeConfig):
+        self.config = config
+        self._special = config.special_pattern()
+
+    def __call__(self, text: str) -> tuple[str, list[str]]:
+        """Special tokens go first (some look like tags), then HTML, then invisible
+        characters (an entity such as &#8203; may have spelled one), then whitespace."""
+        cfg, changed = self.config, []
+        if self._special is not None:
+            new = self._special.sub(" ", text)
+            if new != text:
+                changed.append("special_tokens_removed")
+            text = new
+        if cfg.strip_html and ("<" in text or "&" in text):
+            new = _ENTITY.sub(lambda m: html.unescape(m.group(0)), _TAG.sub(" ", text))
+            if new != text:
+                changed.append("html_removed")
+            text = new
+        if cfg.remove_invisible:
+            new = text.translate(_DELETE_TABLE)
+            if new != text:
+                changed.append("invisible_removed")
+            text = new
+        if cfg.collapse_whitespace:
+            text = _HSPACE.sub(" ", text)
+            text = _SPACE_AROUND_NL.sub("\n", text)
+            text = _MANY_NL.sub("\n\n", text)
+            text = text.strip()
+        return text, changed

@@ -1,0 +1,1 @@
+"""GPTQ quantization stage (see the issue tracker; not built yet)."""

@@ -1,0 +1,55 @@
+"""Arrow schemas of the pretraining pipeline's outputs (documents, rejects, dead letters)."""
+from __future__ import annotations
+
+import pyarrow as pa
+
+SCHEMA_VERSION = "pretrain/1"
+_META = {b"schema_version": SCHEMA_VERSION.encode()}
+
+DOCUMENT = pa.schema(
+    [
+        pa.field("id", pa.string(), nullable=False),
+        pa.field("text", pa.large_string(), nullable=False),
+        pa.field("lang", pa.string(), nullable=False),          # detected: zh / en
+        pa.field("lang_score", pa.float32()),
+        pa.field("declared_lang", pa.string()),                 # from the sources file
+        pa.field("category", pa.string()),                      # book / web / wiki / ...
+        pa.field("source", pa.string(), nullable=False),
+        pa.field("url", pa.string()),
+        pa.field("n_chars", pa.int64()),
+        pa.field("flags", pa.list_(pa.string())),               # what was changed: t2s, html_extracted, ...
+        pa.field("source_file", pa.string()),
+        pa.field("source_line", pa.int64()),                    # 1-based line (jsonl) or row (parquet)
+    ],
+    metadata=_META,
+)
+
+REJECTED = pa.schema(
+    [
+        pa.field("id", pa.string(), nullable=False),
+        pa.field("source", pa.string(), nullable=False),
+        pa.field("rule", pa.string(), nullable=False),
+        pa.field("reason", pa.string()),
+        pa.field("text_prefix", pa.string()),
+        pa.field("lang", pa.string()),
+        pa.field("source_file", pa.string()),
+        pa.field("source_line", pa.int64()),
+    ],
+    metadata=_META,
+)
+
+DEAD_LETTER = pa.schema(
+    [
+        pa.field("source", pa.string()),
+        pa.field("source_file", pa.string(), nullable=False),
+        pa.field("source_line", pa.int64()),
+        pa.field("error_kind", pa.string(), nullable=False),
+        pa.field("error", pa.string(), nullable=False),
+        pa.field("raw", pa.binary()),                           # bounded prefix of the raw bytes
+    ],
+    metadata=_META,
+)
+
+# Bound on the raw bytes / text kept in audit records, so a 4 MB junk line stays small.
+RAW_PREFIX_BYTES = 2048
+TEXT_PREFIX_CHARS = 500

