@@ -12,9 +12,10 @@ from importlib import resources
 
 import fasttext
 
-from pipelines.text.chinese import is_han
+from pipelines.text.chinese import HAN, KANA
 
 _NEWLINES = re.compile(r"\s+")
+_LETTER = re.compile(r"[^\W\d_]")
 
 
 def bundled_model_path() -> str:
@@ -56,20 +57,16 @@ class LanguageIdentifier:
         label = labels[0].removeprefix("__label__") if labels else "und"
         score = float(probs[0]) if len(probs) else 0.0
         if label in self._zh or self._mostly_han(sample):
-            # Short or classical Chinese can fool the model (low score or another
-            # label); a text mostly of Han characters without kana is Chinese.
+            # Short, classical or mixed Chinese can fool the model (low score, or
+            # "en" for a Chinese question about code); a text whose letters are
+            # mostly Han characters, without kana, is Chinese.
             return "zh", score
         if label == "en" and score >= self.config.min_score:
             return "en", score
         return "other", score
 
     def _mostly_han(self, sample: str) -> bool:
-        letters = han = 0
-        for c in sample:
-            if c.isalpha():
-                letters += 1
-                if is_han(c):
-                    han += 1
-                elif 0x3040 <= ord(c) <= 0x30FF:     # kana: Japanese
-                    return False
-        return letters > 0 and han >= self.config.han_share_zh * letters
+        if KANA.search(sample):
+            return False
+        letters = len(_LETTER.findall(sample))
+        return letters > 0 and len(HAN.findall(sample)) >= self.config.han_share_zh * letters
