@@ -8,6 +8,7 @@ a pipeline.
 """
 from __future__ import annotations
 
+import gzip
 from dataclasses import dataclass
 from typing import Iterator
 
@@ -79,9 +80,18 @@ def plan_splits(source: str, fmt: str, path: str, size: int, split_bytes: int) -
     return splits
 
 
+def _open_text_file(split: Split):
+    raw = FileSystems.open(split.path, compression_type=CompressionTypes.UNCOMPRESSED)
+    if split.start == 0 and split.end == -1 and split.path.endswith(".gz"):
+        return gzip.GzipFile(fileobj=raw)      # unlike Beam's reader, raises on a truncated stream
+    if split.start == 0 and split.end == -1 and _compressed(split.path):
+        raw.close()
+        return FileSystems.open(split.path, compression_type=CompressionTypes.AUTO)
+    return raw
+
+
 def _lines(split: Split) -> Iterator[tuple[int, bytes]]:
-    compression = CompressionTypes.AUTO if split.start == 0 and split.end == -1 else CompressionTypes.UNCOMPRESSED
-    with FileSystems.open(split.path, compression_type=compression) as f:
+    with _open_text_file(split) as f:
         if split.start:
             f.seek(split.start)
         pos, line = split.start, split.first_line

@@ -79,7 +79,7 @@ class Normalizer:
                 changed.append("html_removed")
             text = new
         if cfg.remove_invisible:
-            new = text.translate(_DELETE_TABLE)
+            new = (text.replace("\r\n", "\n") if "\r" in text else text).translate(_DELETE_TABLE)
             if new != text:
                 changed.append("invisible_removed")
             text = new

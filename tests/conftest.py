@@ -1,0 +1,40 @@
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED = REPO.parent / "shared"
+needs_shared = pytest.mark.skipif(not (SHARED / "data").is_dir(), reason="../shared/data is not present")
+
+
+def write_lines(path: Path, lines) -> Path:
+    """Writes JSONL: dicts are dumped, str and bytes are written as they are."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "wb") as f:
+        for line in lines:
+            if isinstance(line, dict):
+                line = json.dumps(line, ensure_ascii=False)
+            f.write((line.encode("utf-8") if isinstance(line, str) else line) + b"\n")
+    return path
+
+
+def write_sources(path: Path, sources: dict) -> Path:
+    path.write_text(json.dumps(sources, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="session")
+def processor_config():
+    from pipelines.document_processor import PretrainConfig
+    from pipelines.pretrain import DEFAULT_RULES, RULES_SCHEMA
+    from pipelines.rules import load_rules
+    from pipelines.sources import Source
+
+    rules = load_rules(DEFAULT_RULES, RULES_SCHEMA)
+    sources = (Source("zh_web", "zh", "web", ("x",)), Source("en_web", "en", "web", ("x",)),
+               Source("pages", "en", "web", ("x",), format="html", text_field="html"))
+    return PretrainConfig.from_rules(rules.data, sources)
