@@ -71,6 +71,10 @@ class ProcessBatches(beam.DoFn):
         yield beam.pvalue.TaggedOutput(STATS, {"counts": dict(result.counts)})
         self._progress(len(batch.items), batch.nbytes)
 
+    def teardown(self):
+        elapsed = time.monotonic() - self._start
+        log.warning("worker %d done: %d records, %.1f MB in %.1f s", os.getpid(), self._records, self._bytes / 1e6, elapsed)
+
     def _progress(self, records: int, nbytes: int):
         self._records += records
         self._bytes += nbytes

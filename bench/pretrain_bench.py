@@ -1,0 +1,147 @@
+"""Benchmark of the pretraining pipeline on the labelled corpus from shared/bench/make_corpus.py.
+
+    python -m bench.pretrain_bench [--target-mb 30] [--grow-mb 120] [--seed 1]
+
+Runs, in one invocation so the figures are comparable on a noisy machine:
+  baseline   the same functions in a plain Python loop (bench/plain_loop.py)
+  beam x1    the Beam pipeline, local runner, one process
+  beam x2    the Beam pipeline, local runner, two worker processes
+and reports docs/s, MB/s and peak memory (resident memory of the whole process
+tree, sampled) for each, as ratios to the baseline; the memory growth of
+`beam x2` from --target-mb to --grow-mb; and the accuracy figures of
+bench/pretrain_accuracy.py (including HTML extraction on raw_html/).
+Results go to bench/results/pretrain_bench.json.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psutil
+
+from bench.pretrain_accuracy import evaluate, evaluate_html, score_html
+
+REPO = Path(__file__).resolve().parent.parent
+MAKE_CORPUS = REPO.parent / "shared" / "bench" / "make_corpus.py"
+RESULTS = REPO / "bench" / "results"
+
+
+def build_corpus(mb: float, seed: int) -> Path:
+    out = RESULTS / f"corpus-{mb:g}mb-seed{seed}"
+    if not (out / "sources.json").exists():
+        shutil.rmtree(out, ignore_errors=True)
+        print(f"building a {mb:g} MB corpus in {out} ...", flush=True)
+        subprocess.run([sys.executable, str(MAKE_CORPUS), "--kind", "pretrain", "--out", str(out), "--target-mb", str(mb), "--seed", str(seed)],
+                       check=True, stdout=subprocess.DEVNULL)
+    return out
+
+
+def measure(cmd: list[str]) -> dict:
+    """Runs cmd; returns wall seconds and the peak summed RSS of its process tree."""
+    t0, peak = time.monotonic(), 0
+    proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    root = psutil.Process(proc.pid)
+    while proc.poll() is None:
+        try:
+            procs = [root] + root.children(recursive=True)
+            peak = max(peak, sum(p.memory_info().rss for p in procs if p.is_running()))
+        except psutil.Error:
+            pass
+        time.sleep(0.1)
+    output = proc.stdout.read()
+    if proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} failed ({proc.returncode}):\n{output[-3000:]}")
+    return {"seconds": round(time.monotonic() - t0, 2), "peak_mb": round(peak / 2**20, 1)}
+
+
+def run_config(name: str, corpus: Path, out: Path) -> dict:
+    shutil.rmtree(out, ignore_errors=True)
+    src = str(corpus / "sources.json")
+    if name == "baseline":
+        cmd = [sys.executable, "-m", "bench.plain_loop", "--sources", src, "--output", str(out)]
+    else:
+        workers = "2" if name == "beam x2" else "1"
+        mode = "multi_processing" if workers == "2" else "in_memory"
+        cmd = [sys.executable, "-m", "pipelines.pretrain", "--sources", src, "--output", str(out),
+               f"--direct_running_mode={mode}", f"--direct_num_workers={workers}"]
+    m = measure(cmd)
+    truth_lines = sum(1 for _ in open(corpus / "truth.jsonl", encoding="utf-8"))
+    mb = sum(p.stat().st_size for p in (corpus / "raw").rglob("*.jsonl")) / 1e6
+    m.update(docs_per_s=round(truth_lines / m["seconds"], 1), mb_per_s=round(mb / m["seconds"], 3), corpus_mb=round(mb, 1))
+    print(f"  {name:<9} {m['seconds']:7.1f} s  {m['docs_per_s']:8.0f} docs/s  {m['mb_per_s']:6.2f} MB/s  peak {m['peak_mb']:7.0f} MB", flush=True)
+    return m
+
+
+def html_accuracy(corpus: Path) -> dict:
+    """Extraction quality on every page (the stage's own output: trafilatura + normalization),
+    then the end-to-end pipeline, where pages in other languages are rejected by language ID."""
+    from pipelines.document_processor import DocumentProcessor, PretrainConfig
+    from pipelines.pretrain import DEFAULT_RULES, RULES_SCHEMA
+    from pipelines.rules import load_rules
+    from pipelines.sources import load_sources
+    from pipelines.text.html_extract import extract_main_text
+
+    sources = RESULTS / "html_sources.json"
+    sources.write_text(json.dumps({"pages": {"lang": "en", "category": "web", "format": "html",
+                                             "files": [str(corpus / "raw_html" / "pages.jsonl")]}}))
+    config = PretrainConfig.from_rules(load_rules(DEFAULT_RULES, RULES_SCHEMA).data, load_sources(sources).sources)
+    processor = DocumentProcessor(config)
+    extracted = {}
+    with open(corpus / "raw_html" / "pages.jsonl", encoding="utf-8") as f:
+        for line in f:
+            page = json.loads(line)
+            extracted[page["id"]] = processor.normalize(extract_main_text(page["html"], config.html, page.get("url")))[0]
+    result = {"extraction": score_html(corpus, extracted)}
+    out = RESULTS / "out-html"
+    subprocess.run([sys.executable, "-m", "pipelines.pretrain", "--sources", str(sources), "--output", str(out), "--overwrite"],
+                   cwd=REPO, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    result["pipeline"] = evaluate_html(corpus, out)
+    return result
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--target-mb", type=float, default=30)
+    ap.add_argument("--grow-mb", type=float, default=120, help="second corpus size for the memory-growth check (0: skip)")
+    ap.add_argument("--seed", type=int, default=1)
+    a = ap.parse_args(argv)
+    if not MAKE_CORPUS.exists():
+        print(f"{MAKE_CORPUS} not found: the benchmark needs ../shared", file=sys.stderr)
+        return 2
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    corpus = build_corpus(a.target_mb, a.seed)
+    report: dict = {"corpus": str(corpus), "runs": {}}
+    print(f"corpus {corpus.name}:")
+    for name in ("baseline", "beam x1", "beam x2"):
+        report["runs"][name] = run_config(name, corpus, RESULTS / f"out-{name.replace(' ', '')}")
+    base = report["runs"]["baseline"]
+    report["ratios_to_baseline"] = {n: {"throughput": round(base["seconds"] / r["seconds"], 3), "peak_memory": round(r["peak_mb"] / base["peak_mb"], 3)}
+                                    for n, r in report["runs"].items() if n != "baseline"}
+    if a.grow_mb:
+        big = build_corpus(a.grow_mb, a.seed)
+        print(f"corpus {big.name}:")
+        grown = run_config("beam x2", big, RESULTS / "out-grow")
+        small = report["runs"]["beam x2"]
+        report["memory_growth"] = {"from_mb": small["corpus_mb"], "to_mb": grown["corpus_mb"], "peak_from": small["peak_mb"],
+                                   "peak_to": grown["peak_mb"], "ratio": round(grown["peak_mb"] / small["peak_mb"], 3), "threshold": 2.0}
+        report["runs"]["beam x2 (grow)"] = grown
+    report["accuracy"] = evaluate(corpus, RESULTS / "out-beamx2")
+    html = html_accuracy(corpus)
+    report["accuracy"].update({f"html_{k}": v for k, v in html["extraction"].items()})
+    report["html_pipeline"] = html["pipeline"]
+    (RESULTS / "pretrain_bench.json").write_text(json.dumps(report, ensure_ascii=False, indent=1))
+    print(json.dumps({"ratios_to_baseline": report["ratios_to_baseline"], "memory_growth": report.get("memory_growth")}, indent=1))
+    for k, v in report["accuracy"].items():
+        if isinstance(v, dict):
+            print(f"  {k:<40} {'PASS' if v.get('pass', True) else 'FAIL'}  {v.get('value', '')}")
+    print(f"results: {RESULTS / 'pretrain_bench.json'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
