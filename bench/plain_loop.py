@@ -10,6 +10,7 @@ import argparse
 import json
 import sys
 import time
+from pathlib import Path
 from collections import Counter
 
 import pyarrow as pa
@@ -30,7 +31,7 @@ def main(argv=None) -> int:
     ap.add_argument("--rules", default=str(DEFAULT_RULES))
     a = ap.parse_args(argv)
     rules, sources = load_rules(a.rules, RULES_SCHEMA), load_sources(a.sources)
-    config = PretrainConfig.from_rules(rules.data, sources.sources)
+    config = PretrainConfig.from_rules(rules.data, sources.sources, Path(rules.path).parent)
     processor = DocumentProcessor(config)
     import os
     os.makedirs(a.output, exist_ok=True)

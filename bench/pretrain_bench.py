@@ -89,7 +89,7 @@ def html_accuracy(corpus: Path) -> dict:
     sources = RESULTS / "html_sources.json"
     sources.write_text(json.dumps({"pages": {"lang": "en", "category": "web", "format": "html",
                                              "files": [str(corpus / "raw_html" / "pages.jsonl")]}}))
-    config = PretrainConfig.from_rules(load_rules(DEFAULT_RULES, RULES_SCHEMA).data, load_sources(sources).sources)
+    config = PretrainConfig.from_rules(load_rules(DEFAULT_RULES, RULES_SCHEMA).data, load_sources(sources).sources, DEFAULT_RULES.parent)
     processor = DocumentProcessor(config)
     extracted = {}
     with open(corpus / "raw_html" / "pages.jsonl", encoding="utf-8") as f:

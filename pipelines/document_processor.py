@@ -1,6 +1,7 @@
 """The pretraining pipeline's per-record stages, over batches, without Beam.
 
-parse -> (html extraction) -> normalize -> Traditional->Simplified -> language ID.
+parse -> (html extraction) -> normalize -> Traditional->Simplified -> language ID
+-> heuristic quality signals and filters -> sensitive words -> quality model score.
 The Beam pipeline and the plain-Python baseline in bench/ both call
 `DocumentProcessor.process`, so they do exactly the same work.
 """
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from pipelines.readers import RawBatch
 from pipelines.records import BadRecord, decode_line, optional_str, record_id, text_field
@@ -16,7 +18,37 @@ from pipelines.text.chinese import ScriptConfig, ScriptConverter
 from pipelines.text.html_extract import HtmlConfig, extract_main_text
 from pipelines.text.langid import LangIdConfig, LanguageIdentifier
 from pipelines.text.normalize import NormalizeConfig, Normalizer
-from schemas.pretrain import RAW_PREFIX_BYTES, TEXT_PREFIX_CHARS
+from pipelines.text.quality_model import QualityModel, pareto_keep
+from pipelines.text.quality_signals import SignalFilter, compute_signals, filters_from_rules, first_failure
+from pipelines.text.sensitive import SensitiveListConfig, SensitiveWordFilter, opencc_converter
+from schemas.pretrain import RAW_PREFIX_BYTES, SIGNAL_COLUMNS, TEXT_PREFIX_CHARS
+
+
+@dataclass(frozen=True)
+class QualityConfig:
+    enabled: bool = False
+    filters: tuple[SignalFilter, ...] = ()
+    model: QualityModel | None = None          # loaded on the driver: workers need no file access
+    mode: str = "off"                          # off | threshold | pareto
+    min_score: float = 0.0
+    pareto_alpha: float = 9.0
+
+    @classmethod
+    def from_rules(cls, rules: dict, base_dir: Path) -> "QualityConfig":
+        m = rules["model"]
+        mode = m["mode"] or "off"
+        model = QualityModel.load(str(base_dir / m["path"])) if rules["enabled"] and mode != "off" else None
+        return cls(enabled=rules["enabled"], filters=tuple(filters_from_rules(rules["filters"])), model=model,
+                   mode=mode, min_score=m["min_score"], pareto_alpha=m["pareto_alpha"])
+
+
+def sensitive_filter_from_rules(rules: dict, base_dir: Path) -> SensitiveWordFilter | None:
+    """Built on the driver (reads the word lists) and shipped to workers pickled."""
+    if not rules["enabled"] or not rules["lists"]:
+        return None
+    # Text reaches this stage in Simplified script: match Traditional terms in their converted form too.
+    configs = [SensitiveListConfig.from_rules(d, base_dir) for d in rules["lists"]]
+    return SensitiveWordFilter(configs, convert_terms=opencc_converter("t2s"))
 
 
 @dataclass(frozen=True)
@@ -34,12 +66,15 @@ class PretrainConfig:
     langid: LangIdConfig
     html: HtmlConfig
     sources: dict[str, SourceSettings]
+    quality: QualityConfig = QualityConfig()
+    sensitive: SensitiveWordFilter | None = None
     batch_records: int = 500
     batch_bytes: int = 4_000_000
     split_bytes: int = 8_000_000
 
     @classmethod
-    def from_rules(cls, rules: dict, sources: tuple[Source, ...]) -> "PretrainConfig":
+    def from_rules(cls, rules: dict, sources: tuple[Source, ...], base_dir: Path | str = ".") -> "PretrainConfig":
+        """base_dir: the rules file's folder, against which model and word-list paths resolve."""
         per_source = rules["sources"]
         settings = {}
         for s in sources:
@@ -52,6 +87,8 @@ class PretrainConfig:
             langid=LangIdConfig.from_rules(rules["language"]),
             html=HtmlConfig.from_rules(rules["html"]),
             sources=settings,
+            quality=QualityConfig.from_rules(rules["quality"], Path(base_dir)),
+            sensitive=sensitive_filter_from_rules(rules["sensitive_words"], Path(base_dir)),
             batch_records=rules["reader"]["batch_records"],
             batch_bytes=rules["reader"]["batch_bytes"],
             split_bytes=rules["reader"]["split_bytes"],
@@ -96,6 +133,7 @@ class DocumentProcessor:
                 c[f"dead_letter:{e.kind}"] += 1
                 continue
             self._document(obj, text, number, batch, settings, out)
+        self._score(out)
         if batch.error is not None:
             line, kind, message = batch.error
             c["read"] += 1
@@ -107,9 +145,9 @@ class DocumentProcessor:
         c["written"] = len(out.documents)
         return out
 
-    def _reject(self, out: BatchResult, doc: dict, rule: str, reason: str) -> None:
+    def _reject(self, out: BatchResult, doc: dict, rule: str, reason: str, value: float | None = None, threshold: float | None = None) -> None:
         out.rejected.append({
-            "id": doc["id"], "source": doc["source"], "rule": rule, "reason": reason,
+            "id": doc["id"], "source": doc["source"], "rule": rule, "reason": reason, "value": value, "threshold": threshold,
             "text_prefix": doc["text"][:TEXT_PREFIX_CHARS], "lang": doc.get("lang"),
             "source_file": doc["source_file"], "source_line": doc["source_line"],
         })
@@ -145,6 +183,44 @@ class DocumentProcessor:
                                 f"detected '{doc['lang']}' (score {score:.2f}); kept languages: {', '.join(self.config.langid.keep)}")
         if doc["lang"] != src.lang:
             flags.append("lang_differs_from_declared")
+        quality = self.config.quality
+        if quality.enabled:
+            signals = compute_signals(doc["text"], doc["lang"])
+            doc.update(zip(SIGNAL_COLUMNS, signals.values()))
+            failure = first_failure(signals, doc["lang"], quality.filters)
+            if failure is not None:
+                return self._reject(out, doc, failure.filter_id, failure.reason, failure.value, failure.threshold)
+        if self.config.sensitive is not None:
+            outcome = self.config.sensitive.apply(doc["text"], doc["lang"])
+            doc["sensitive_hits"] = sum(outcome.hits.values())
+            if outcome.dropped_by:
+                return self._reject(out, doc, f"sensitive:{outcome.dropped_by}", outcome.reason, outcome.value, outcome.threshold)
+            if outcome.masked:
+                doc["text"] = outcome.text
+                flags.append("sensitive_masked")
+                c["stage:sensitive_masked"] += 1
         doc["n_chars"] = len(doc["text"])
+        doc["quality_prior"] = settings.quality_prior
         out.documents.append(doc)
-        c[f"source:{src.name}:written"] += 1
+
+    def _score(self, out: BatchResult) -> None:
+        """The classifier scores the batch's surviving documents at once; the source prior scales it."""
+        q, docs = self.config.quality, out.documents
+        if q.model is not None and docs:
+            for doc, p in zip(docs, q.model.score([d["text"] for d in docs])):
+                doc["model_score"] = round(float(p), 4)
+                doc["quality_score"] = round(min(1.0, float(p) * doc["quality_prior"]), 4)
+            keep = []
+            for doc in docs:
+                score = doc["quality_score"]
+                if q.mode == "threshold" and score < q.min_score:
+                    self._reject(out, doc, "quality_score", f"quality_score {score:.3f} < min {q.min_score} "
+                                 f"(model {doc['model_score']:.3f} x prior {doc['quality_prior']})", score, q.min_score)
+                elif q.mode == "pareto" and not pareto_keep(doc["id"], score, q.pareto_alpha):
+                    self._reject(out, doc, "quality_score", f"quality_score {score:.3f}: Pareto(alpha={q.pareto_alpha}) draw "
+                                 f"<= 1 - score", score, 1.0 - score)
+                else:
+                    keep.append(doc)
+            out.documents = docs = keep
+        for doc in docs:
+            out.counts[f"source:{doc['source']}:written"] += 1

@@ -108,7 +108,7 @@ def run(argv: list[str] | None = None) -> dict | None:
     opts = options.view_as(PretrainOptions)
     output = _resolve_output(opts.output)
     rules, sources = _load_inputs(opts)
-    config = PretrainConfig.from_rules(rules.data, sources.sources)
+    config = PretrainConfig.from_rules(rules.data, sources.sources, Path(rules.path).parent)
     dry_run = options.view_as(TestOptions).dry_run
     if not dry_run:
         _prepare_output(output, opts.overwrite)

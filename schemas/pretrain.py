@@ -3,7 +3,13 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-SCHEMA_VERSION = "pretrain/1"
+from pipelines.text.quality_signals import SIGNAL_NAMES
+
+# Heuristic quality signals are stored one column each, so a curator can
+# re-threshold without recomputing: q_symbol_ratio, q_dup_line_frac, ...
+SIGNAL_COLUMNS = tuple(f"q_{name}" for name in SIGNAL_NAMES)
+
+SCHEMA_VERSION = "pretrain/2"
 _META = {b"schema_version": SCHEMA_VERSION.encode()}
 
 DOCUMENT = pa.schema(
@@ -20,6 +26,11 @@ DOCUMENT = pa.schema(
         pa.field("flags", pa.list_(pa.string())),               # what was changed: t2s, html_extracted, ...
         pa.field("source_file", pa.string()),
         pa.field("source_line", pa.int64()),                    # 1-based line (jsonl) or row (parquet)
+        pa.field("quality_score", pa.float32()),                # model score x source prior, capped at 1
+        pa.field("model_score", pa.float32()),                  # the classifier's probability of "reference" text
+        pa.field("quality_prior", pa.float32()),                # the source's prior from the rules
+        pa.field("sensitive_hits", pa.int32()),                 # sensitive-word hits (after allow-lists), all lists
+        *[pa.field(c, pa.float32()) for c in SIGNAL_COLUMNS],
     ],
     metadata=_META,
 )
@@ -30,6 +41,8 @@ REJECTED = pa.schema(
         pa.field("source", pa.string(), nullable=False),
         pa.field("rule", pa.string(), nullable=False),
         pa.field("reason", pa.string()),
+        pa.field("value", pa.float64()),                        # what was measured ...
+        pa.field("threshold", pa.float64()),                    # ... against this threshold
         pa.field("text_prefix", pa.string()),
         pa.field("lang", pa.string()),
         pa.field("source_file", pa.string()),

@@ -37,4 +37,4 @@ def processor_config():
     rules = load_rules(DEFAULT_RULES, RULES_SCHEMA)
     sources = (Source("zh_web", "zh", "web", ("x",)), Source("en_web", "en", "web", ("x",)),
                Source("pages", "en", "web", ("x",), format="html", text_field="html"))
-    return PretrainConfig.from_rules(rules.data, sources)
+    return PretrainConfig.from_rules(rules.data, sources, DEFAULT_RULES.parent)

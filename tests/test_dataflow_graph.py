@@ -25,8 +25,17 @@ def test_dataflow_dry_run_builds_the_job_graph(tmp_path):
     assert options["project"] == "test-project" and options["setup_file"].endswith("setup.py")
 
 
-def test_the_worker_config_pickles(processor_config):
+def test_the_worker_config_pickles_and_works_after_the_trip(processor_config):
     from pipelines.beam.pretrain_transforms import ProcessBatches
-    fn = pickler.loads(pickler.dumps(ProcessBatches(processor_config)))
-    assert fn.config == processor_config
-    assert pickle.loads(pickle.dumps(processor_config)) == processor_config
+    from pipelines.document_processor import DocumentProcessor
+    from pipelines.readers import RawBatch
+
+    batch = RawBatch("zh_web", "f.jsonl", "jsonl", [(1, '{"id": "a", "text": "今天天氣很好，我們去公園散步，看到很多花。"}'.encode()),
+                                                  (2, b'{"id": "b", "text": "The library opens at nine in the morning."}'),
+                                                  (3, b'not json')])
+    shipped = pickler.loads(pickler.dumps(ProcessBatches(processor_config))).config
+    shipped_again = pickle.loads(pickle.dumps(processor_config))
+    want = DocumentProcessor(processor_config).process(batch)
+    for config in (shipped, shipped_again):
+        got = DocumentProcessor(config).process(batch)
+        assert got.documents == want.documents and got.rejected == want.rejected and got.counts == want.counts
