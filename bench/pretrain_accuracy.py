@@ -109,6 +109,10 @@ def evaluate(corpus: Path, output: Path) -> dict:
     leftovers = [k for k, d in docs.items() if any(ch in d["text"] for ch in INVISIBLE) or any(tok in d["text"] for tok in SPECIAL_TOKENS)]
     r["no_invisible_or_special_left"] = {"docs_with_leftovers": len(leftovers), "examples": [truth[k]["id"] for k in leftovers[:5] if k in truth], "pass": not leftovers}
 
+    # Language as detected, whether the document was then kept or rejected by a later rule.
+    detected = {_key(corpus, d["source_file"], d["source_line"]): d["lang"]
+                for d in load_output(output, "rejected", ["lang", "source_file", "source_line"])}
+    detected.update({k: d["lang"] for k, d in docs.items()})
     agree = n = 0
     wrong = []
     for k, t in truth.items():
@@ -116,11 +120,49 @@ def evaluate(corpus: Path, output: Path) -> dict:
             continue
         n += 1
         declared = t["source"][:2]
-        if k in docs and docs[k]["lang"] == declared:
+        if detected.get(k) == declared:
             agree += 1
         elif len(wrong) < 10:
-            wrong.append({"id": t["id"], "got": docs[k]["lang"] if k in docs else "rejected"})
+            wrong.append({"id": t["id"], "got": detected.get(k)})
     r["langid_agreement"] = {"value": round(agree / max(n, 1), 5), "of": n, "threshold": 0.99, "pass": agree >= 0.99 * n, "examples": wrong}
+    if manifest["counts"]["by_rule"].keys() - NOT_QUALITY_RULES:
+        r.update(evaluate_quality(corpus, truth, docs, output))
+    return r
+
+
+NOT_QUALITY_RULES = {"language", "empty_after_normalize", "html_no_text"}
+
+
+def _share(hit: int, n: int) -> float:
+    return round(hit / max(n, 1), 4)
+
+
+def evaluate_quality(corpus: Path, truth: dict, docs: dict, output: Path) -> dict:
+    """Issue 3's figures: junk caught, reference text kept, flagged words caught, classical text spared."""
+    rejected = {_key(corpus, d["source_file"], d["source_line"]): d["rule"]
+                for d in load_output(output, "rejected", ["rule", "source_file", "source_line"])}
+    r: dict = {}
+    junk = [k for k, t in truth.items() if t["kind"] == "junk"]
+    r["junk_rejected"] = {"value": _share(sum(k in rejected for k in junk), len(junk)), "of": len(junk), "threshold": 0.9,
+                          "pass": sum(k in rejected for k in junk) >= 0.9 * len(junk)}
+    for kind in sorted({truth[k]["junk"] for k in junk}):
+        ks = [k for k in junk if truth[k]["junk"] == kind]
+        hit = sum(k in rejected for k in ks)
+        r[f"junk_rejected:{kind}"] = {"value": _share(hit, len(ks)), "of": len(ks), "threshold": 0.75, "pass": hit >= 0.75 * len(ks)}
+    reference = [k for k, t in truth.items() if t["kind"] == "original" and t["source"] in ("zh_book", "zh_wiki", "en_wiki")
+                 and not t.get("noise") and not t.get("flagged_words")]
+    lost = [k for k in reference if rejected.get(k, "language") not in NOT_QUALITY_RULES]
+    by_rule: dict[str, int] = {}
+    for k in lost:
+        by_rule[rejected[k]] = by_rule.get(rejected[k], 0) + 1
+    r["reference_lost_to_quality"] = {"value": _share(len(lost), len(reference)), "of": len(reference), "threshold": 0.03,
+                                      "pass": len(lost) <= 0.03 * len(reference), "by_rule": by_rule}
+    flagged = [k for k, t in truth.items() if t.get("flagged_words")]
+    caught = sum(k in rejected or (k in docs and "sensitive_masked" in docs[k]["flags"]) for k in flagged)
+    r["flagged_rejected_or_masked"] = {"value": _share(caught, len(flagged)), "of": len(flagged), "threshold": 0.95, "pass": caught >= 0.95 * len(flagged)}
+    zuo = [k for k, t in truth.items() if t.get("origin") == "zuozhuan" and not t.get("flagged_words") and t["kind"] != "junk"]
+    zuo_lost = sum(str(rejected.get(k, "")).startswith("sensitive:") for k in zuo)
+    r["zuozhuan_lost_to_sensitive_words"] = {"value": _share(zuo_lost, len(zuo)), "of": len(zuo), "threshold": 0.02, "pass": zuo_lost <= 0.02 * len(zuo)}
     return r
 
 

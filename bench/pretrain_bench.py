@@ -6,7 +6,8 @@ Runs, in one invocation so the figures are comparable on a noisy machine:
   baseline   the same functions in a plain Python loop (bench/plain_loop.py)
   beam x1    the Beam pipeline, local runner, one process
   beam x2    the Beam pipeline, local runner, two worker processes
-and reports docs/s, MB/s and peak memory (resident memory of the whole process
+  beam x2 quality off   the same without quality stages and sensitive words
+(the sensitive-word filter pointed at the LDNOOBW lists in ../shared/data) and reports docs/s, MB/s and peak memory (resident memory of the whole process
 tree, sampled) for each, as ratios to the baseline; the memory growth of
 `beam x2` from --target-mb to --grow-mb; and the accuracy figures of
 bench/pretrain_accuracy.py (including HTML extraction on raw_html/).
@@ -23,8 +24,10 @@ import time
 from pathlib import Path
 
 import psutil
+import yaml
 
 from bench.pretrain_accuracy import evaluate, evaluate_html, score_html
+from pipelines.pretrain import DEFAULT_RULES
 
 REPO = Path(__file__).resolve().parent.parent
 MAKE_CORPUS = REPO.parent / "shared" / "bench" / "make_corpus.py"
@@ -59,15 +62,38 @@ def measure(cmd: list[str]) -> dict:
     return {"seconds": round(time.monotonic() - t0, 2), "peak_mb": round(peak / 2**20, 1)}
 
 
+LDNOOBW = REPO.parent / "shared" / "data" / "wordlist_ldnoobw" / "lists"
+
+
+def rules_variant(name: str) -> Path:
+    """A copy of cleaning_rules/pretrain.yaml for the benchmark, with paths made absolute:
+    `ldnoobw` points the sensitive-word filter at the LDNOOBW lists (as the issue asks),
+    `quality-off` also switches the quality stages and sensitive words off."""
+    rules = yaml.safe_load(DEFAULT_RULES.read_text(encoding="utf-8"))
+    base = DEFAULT_RULES.parent
+    rules["quality"]["model"]["path"] = str(base / rules["quality"]["model"]["path"])
+    rules["sensitive_words"]["lists"] = [
+        {"name": f"{lang}_ldnoobw", "lang": lang, "category": "profanity", "paths": [str(LDNOOBW / f"{lang}.txt")],
+         "allow_paths": [str(base / "wordlists" / f"{lang}_allow.txt")], "min_term_chars": 2 if lang == "zh" else 3,
+         "min_hits": 2, "min_distinct": 1, "density_per_1k": 0.3, "action": "drop"} for lang in ("zh", "en")]
+    if name == "quality-off":
+        rules["quality"]["enabled"] = False
+        rules["sensitive_words"]["enabled"] = False
+    path = RESULTS / f"rules-{name}.yaml"
+    path.write_text(yaml.safe_dump(rules, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return path
+
+
 def run_config(name: str, corpus: Path, out: Path) -> dict:
     shutil.rmtree(out, ignore_errors=True)
     src = str(corpus / "sources.json")
+    rules = str(rules_variant("quality-off" if "quality off" in name else "ldnoobw"))
     if name == "baseline":
-        cmd = [sys.executable, "-m", "bench.plain_loop", "--sources", src, "--output", str(out)]
+        cmd = [sys.executable, "-m", "bench.plain_loop", "--sources", src, "--output", str(out), "--rules", rules]
     else:
-        workers = "2" if name == "beam x2" else "1"
+        workers = "2" if name.startswith("beam x2") else "1"
         mode = "multi_processing" if workers == "2" else "in_memory"
-        cmd = [sys.executable, "-m", "pipelines.pretrain", "--sources", src, "--output", str(out),
+        cmd = [sys.executable, "-m", "pipelines.pretrain", "--sources", src, "--output", str(out), "--rules", rules,
                f"--direct_running_mode={mode}", f"--direct_num_workers={workers}"]
     m = measure(cmd)
     truth_lines = sum(1 for _ in open(corpus / "truth.jsonl", encoding="utf-8"))
@@ -117,11 +143,14 @@ def main(argv=None) -> int:
     corpus = build_corpus(a.target_mb, a.seed)
     report: dict = {"corpus": str(corpus), "runs": {}}
     print(f"corpus {corpus.name}:")
-    for name in ("baseline", "beam x1", "beam x2"):
+    for name in ("baseline", "beam x1", "beam x2", "beam x2 quality off"):
         report["runs"][name] = run_config(name, corpus, RESULTS / f"out-{name.replace(' ', '')}")
     base = report["runs"]["baseline"]
     report["ratios_to_baseline"] = {n: {"throughput": round(base["seconds"] / r["seconds"], 3), "peak_memory": round(r["peak_mb"] / base["peak_mb"], 3)}
                                     for n, r in report["runs"].items() if n != "baseline"}
+    on, off = report["runs"]["beam x2"]["seconds"], report["runs"]["beam x2 quality off"]["seconds"]
+    report["quality_stage_cost"] = {"seconds_on": on, "seconds_off": off, "share_of_pipeline_time": round((on - off) / on, 3),
+                                    "threshold": 0.5, "pass": on - off < 0.5 * on}
     if a.grow_mb:
         big = build_corpus(a.grow_mb, a.seed)
         print(f"corpus {big.name}:")
@@ -135,7 +164,8 @@ def main(argv=None) -> int:
     report["accuracy"].update({f"html_{k}": v for k, v in html["extraction"].items()})
     report["html_pipeline"] = html["pipeline"]
     (RESULTS / "pretrain_bench.json").write_text(json.dumps(report, ensure_ascii=False, indent=1))
-    print(json.dumps({"ratios_to_baseline": report["ratios_to_baseline"], "memory_growth": report.get("memory_growth")}, indent=1))
+    print(json.dumps({"ratios_to_baseline": report["ratios_to_baseline"], "memory_growth": report.get("memory_growth"),
+                      "quality_stage_cost": report["quality_stage_cost"]}, indent=1))
     for k, v in report["accuracy"].items():
         if isinstance(v, dict):
             print(f"  {k:<40} {'PASS' if v.get('pass', True) else 'FAIL'}  {v.get('value', '')}")

@@ -270,10 +270,12 @@ def _ngram_signals_small(toks: list, lens: list[int]) -> dict[str, float]:
 
 
 def _ngram_signals_np(toks: np.ndarray, lens: np.ndarray) -> dict[str, float]:
-    """The n-gram signals with 64-bit rolling hashes and numpy counting.
+    """The n-gram signals with 64-bit rolling hashes and numpy.
 
     g_n[i] hashes words[i:i+n]. An n-gram that repeats has a repeating (n-1)-gram
-    prefix, so each n only counts the positions whose (n-1)-gram repeats.
+    prefix, so each n only looks at the positions whose (n-1)-gram repeats. Equal
+    hashes are grouped by a stable argsort (C): within a group the first element is
+    the first occurrence.
     """
     out = dict.fromkeys(_NGRAM_KEYS, 0.0)
     nw = toks.size
@@ -283,38 +285,39 @@ def _ngram_signals_np(toks: np.ndarray, lens: np.ndarray) -> dict[str, float]:
     if nw < 2 or not total:
         return out
     g = toks
-    cand: np.ndarray | None = None   # positions whose (n-1)-gram occurs at least twice; None = all
-    for n in range(2, 11):
-        m = nw - n + 1
-        if m <= 0:
-            break
-        with np.errstate(over="ignore"):
+    pos = np.arange(nw)              # positions whose (n-1)-gram occurs at least twice
+    with np.errstate(over="ignore"):
+        for n in range(2, 11):
+            m = nw - n + 1
+            if m <= 0:
+                break
             g = (g[:-1] ^ (g[:-1] >> np.uint64(29))) * _MIX + toks[n - 1:]
-        if cand is None:
-            pos, keys = np.arange(m), g
-        else:
-            pos = cand[cand < m]
-            if pos.size == 0:
+            if pos.size and pos[-1] >= m:
+                pos = pos[: np.searchsorted(pos, m)]
+            k = pos.size
+            if k < 2:
                 break
             keys = g[pos]
-        if n <= 4:
-            _, inv, counts = np.unique(keys, return_inverse=True, return_counts=True)
-            cnt_at = counts[inv]
-            j = int(np.argmax(cnt_at))
-            top = int(cnt_at[j])
-            if top > 1:
-                p = int(pos[j])
+            order = np.argsort(keys, kind="stable")
+            sk = keys[order]
+            first = np.empty(k, dtype=bool)
+            first[0] = True
+            np.not_equal(sk[1:], sk[:-1], out=first[1:])
+            starts = np.flatnonzero(first)
+            if starts.size == k:
+                break                     # no repeated n-gram: none for longer n either
+            counts = np.diff(starts, append=k)
+            if n <= 4:
+                top = int(counts.max())
+                p = int(pos[order[starts[counts == top]].min()])
                 out[f"top_{n}gram_frac"] = min(1.0, top * int(cum[p + n] - cum[p]) / total)
-            multi = cnt_at > 1
-        else:
-            _, first, inv, counts = np.unique(keys, return_index=True, return_inverse=True, return_counts=True)
-            multi = counts[inv] > 1
-            rep = pos[first[inv] != np.arange(keys.size)]
-            if rep.size:
+            else:
+                rep = pos[order[~first]]
                 delta = np.bincount(rep, minlength=nw + 1) - np.bincount(rep + n, minlength=nw + 1)[: nw + 1]
                 covered = np.cumsum(delta[:nw]) > 0
                 out[f"dup_{n}gram_frac"] = float(lens[covered].sum()) / total
-        cand = pos[multi]
+            multi = np.repeat(counts > 1, counts)          # per sorted element
+            pos = np.sort(pos[order[multi]])
     return out
 
 
