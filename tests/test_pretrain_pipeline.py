@@ -15,7 +15,12 @@ ZH = "今天天气很好，我们一起去公园散步，看到了很多美丽�
 ZH_HANT = "今天天氣很好，我們一起去公園散步，看到了很多美麗的花朵和綠樹。"
 EN = "The library opens at nine in the morning and closes at six in the evening on weekdays."
 PAGE = ("<html><head><title>t</title></head><body><nav>Home | About | Contact</nav><article><h1>Spring walk</h1>"
-        + "".join(f"<p>{EN} Paragraph {i} tells more about the walk through the park and the flowers.</p>" for i in range(6))
+        + "".join(f"<p>{p}</p>" for p in (
+            EN, "We walked along the river until the old stone bridge came into view.",
+            "Children were feeding ducks while their parents talked about the weather.",
+            "Paragraph 5 tells more about the walk through the park and the flowers that bloom in April.",
+            "A small cafe near the gate sells tea, cakes and sandwiches to tired walkers.",
+            "In the evening the lamps along the path are lit and the park stays open until ten."))
         + "</article><footer>Copyright 2026 Example. All rights reserved.</footer></body></html>")
 MALFORMED = [
     '{"id": "broken", "text": "unterminated',
