@@ -19,10 +19,10 @@ from pipelines.text.chinese import HAN
 
 _LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z'-]{0,30}")
 _HAN_RUN = re.compile(f"{HAN.pattern}+")
-MAX_CHARS = 2000          # features come from this prefix: enough to judge style, bounded cost
+MAX_CHARS = 1000          # features come from this prefix: enough to judge style, bounded cost
 
 
-def ngram_features(text: str, han_ngrams: tuple[int, ...] = (1, 2), word_ngrams: tuple[int, ...] = (1, 2)) -> list[str]:
+def ngram_features(text: str, han_ngrams: tuple[int, ...] = (2,), word_ngrams: tuple[int, ...] = (1, 2)) -> list[str]:
     """Character n-grams within runs of Han characters, lower-cased word n-grams for Latin text."""
     text = text[:MAX_CHARS]
     feats: list[str] = []
