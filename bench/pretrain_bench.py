@@ -65,7 +65,7 @@ def measure(cmd: list[str]) -> dict:
 LDNOOBW = REPO.parent / "shared" / "data" / "wordlist_ldnoobw" / "lists"
 
 
-def rules_variant(name: str) -> Path:
+def rules_variant(name: str, out_dir: Path = RESULTS) -> Path:
     """A copy of cleaning_rules/pretrain.yaml for the benchmark, with paths made absolute:
     `ldnoobw` points the sensitive-word filter at the LDNOOBW lists (as the issue asks),
     `quality-off` also switches the quality stages and sensitive words off."""
@@ -79,7 +79,7 @@ def rules_variant(name: str) -> Path:
     if name == "quality-off":
         rules["quality"]["enabled"] = False
         rules["sensitive_words"]["enabled"] = False
-    path = RESULTS / f"rules-{name}.yaml"
+    path = out_dir / f"rules-{name}.yaml"
     path.write_text(yaml.safe_dump(rules, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return path
 

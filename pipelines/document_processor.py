@@ -116,6 +116,7 @@ class DocumentProcessor:
         self.normalize = Normalizer(config.normalize)
         self.to_simplified = ScriptConverter(config.script)
         self.identify = LanguageIdentifier(config.langid)
+        self._bounds: dict[str, list] = {}
 
     def process(self, batch: RawBatch) -> BatchResult:
         out = BatchResult()
@@ -144,6 +145,17 @@ class DocumentProcessor:
         c["rejected"] = len(out.rejected)
         c["written"] = len(out.documents)
         return out
+
+    def _first_failure(self, signals: dict, lang: str):
+        """first_failure with each language's bounds looked up once, not per document."""
+        bounds = self._bounds.get(lang)
+        if bounds is None:
+            bounds = self._bounds[lang] = [(f, f.threshold("min", lang)[0], f.threshold("max", lang)[0]) for f in self.config.quality.filters]
+        for f, lo, hi in bounds:
+            v = signals[f.signal]
+            if (lo is not None and v < lo) or (hi is not None and v > hi):
+                return first_failure(signals, lang, [f])     # builds the reason
+        return None
 
     def _reject(self, out: BatchResult, doc: dict, rule: str, reason: str, value: float | None = None, threshold: float | None = None) -> None:
         out.rejected.append({
@@ -187,7 +199,7 @@ class DocumentProcessor:
         if quality.enabled:
             signals = compute_signals(doc["text"], doc["lang"])
             doc.update(zip(SIGNAL_COLUMNS, signals.values()))
-            failure = first_failure(signals, doc["lang"], quality.filters)
+            failure = self._first_failure(signals, doc["lang"])
             if failure is not None:
                 return self._reject(out, doc, failure.filter_id, failure.reason, failure.value, failure.threshold)
         if self.config.sensitive is not None:
