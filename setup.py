@@ -15,6 +15,7 @@ PIPELINE = [
     "trafilatura==2.3.1",
     "pyyaml==6.0.4",
     "jsonschema==4.26.0",
+    "scikit-learn==1.9.1",       # the quality classifier (hashed n-grams + logistic regression)
 ]
 TRAIN = [
     "torch==2.13.0",             # the CPU build lies on disk here; a looser pin pulls a CUDA build
