@@ -86,6 +86,16 @@ def _load_inputs(opts: PretrainOptions) -> tuple[LoadedRules, SourcesFile]:
     return rules, sources
 
 
+def _build_config(rules: LoadedRules, sources: SourcesFile) -> PretrainConfig:
+    """Loads what the rules point at (quality model, word lists); a missing or broken file is a usage error."""
+    try:
+        return PretrainConfig.from_rules(rules.data, sources.sources, Path(rules.path).parent)
+    except OSError as e:
+        raise UsageError(f"{rules.path}: cannot read {e.filename or 'a file the rules refer to'}: {e.strerror}") from None
+    except ValueError as e:          # WordListError, a bad filter, a corrupt model file
+        raise UsageError(f"{rules.path}: {e}") from None
+
+
 def _prepare_output(output: str, overwrite: bool) -> None:
     existing = [m.path for m in FileSystems.match([mf.join(output, "*")])[0].metadata_list] if FileSystems.exists(output) else []
     if existing and not overwrite:
@@ -108,7 +118,7 @@ def run(argv: list[str] | None = None) -> dict | None:
     opts = options.view_as(PretrainOptions)
     output = _resolve_output(opts.output)
     rules, sources = _load_inputs(opts)
-    config = PretrainConfig.from_rules(rules.data, sources.sources, Path(rules.path).parent)
+    config = _build_config(rules, sources)
     dry_run = options.view_as(TestOptions).dry_run
     if not dry_run:
         _prepare_output(output, opts.overwrite)

@@ -168,3 +168,20 @@ def test_a_pattern_that_matches_nothing_is_an_error(corpus, tmp_path):
     sources = write_sources(tmp_path / "s.json", {"x": {"lang": "en", "category": "web", "files": ["missing/*.jsonl"]}})
     with pytest.raises(pretrain.UsageError, match="matches no file"):
         pretrain.run(["--sources", str(sources), "--output", str(tmp_path / "out")])
+
+
+@pytest.mark.parametrize("change,message", [
+    (lambda r, base: r["quality"]["model"].update(path=str(base / "models/missing.npz")), "missing.npz"),
+    (lambda r, base: r["sensitive_words"]["lists"][0].update(paths=[str(base / "wordlists/nope.txt")]), "nope.txt"),
+])
+def test_a_missing_model_or_word_list_is_a_usage_error(corpus, tmp_path, change, message):
+    import yaml
+    from bench.pretrain_bench import rules_variant          # the shipped rules with absolute paths
+
+    path = rules_variant("ldnoobw", tmp_path)
+    rules = yaml.safe_load(path.read_text())
+    change(rules, pretrain.DEFAULT_RULES.parent)
+    path.write_text(yaml.safe_dump(rules, allow_unicode=True))
+    with pytest.raises(pretrain.UsageError, match=message):
+        pretrain.run(["--sources", str(corpus / "sources.json"), "--output", str(tmp_path / "out"), "--rules", str(path)])
+    assert not (tmp_path / "out").exists()
