@@ -142,6 +142,7 @@ def finish(output: str, rules: LoadedRules, sources: SourcesFile, options: Pipel
     manifest = {
         "kind": "pretrain",
         "schema_version": schema.SCHEMA_VERSION,
+        "output": output,
         "code_version": mf.code_version(),
         "started": started,
         "finished": mf.now(),
@@ -208,8 +209,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {e}", file=sys.stderr)
         return 2
     if result and not result.get("dry_run"):
-        output = _resolve_output(PipelineOptions(argv if argv is not None else sys.argv[1:]).view_as(PretrainOptions).output)
-        print(summary(result, output))
+        print(summary(result, result["output"]))
         return 0 if result["accounting"]["holds"] else 1
     return 0
 
