@@ -21,7 +21,7 @@ from pipelines.text.normalize import NormalizeConfig, Normalizer
 from pipelines.text.quality_model import QualityModel, pareto_keep
 from pipelines.text.quality_signals import SignalFilter, compute_signals, filters_from_rules, first_failure
 from pipelines.text.sensitive import SensitiveListConfig, SensitiveWordFilter, opencc_converter
-from schemas.pretrain import RAW_PREFIX_BYTES, SIGNAL_COLUMNS, TEXT_PREFIX_CHARS
+from schemas.pretrain import RAW_PREFIX_BYTES, TEXT_PREFIX_CHARS
 
 
 @dataclass(frozen=True)
@@ -195,25 +195,37 @@ class DocumentProcessor:
                                 f"detected '{doc['lang']}' (score {score:.2f}); kept languages: {', '.join(self.config.langid.keep)}")
         if doc["lang"] != src.lang:
             flags.append("lang_differs_from_declared")
-        quality = self.config.quality
-        if quality.enabled:
-            signals = compute_signals(doc["text"], doc["lang"])
-            doc.update(zip(SIGNAL_COLUMNS, signals.values()))
-            failure = self._first_failure(signals, doc["lang"])
-            if failure is not None:
-                return self._reject(out, doc, failure.filter_id, failure.reason, failure.value, failure.threshold)
-        if self.config.sensitive is not None:
-            outcome = self.config.sensitive.apply(doc["text"], doc["lang"])
-            doc["sensitive_hits"] = sum(outcome.hits.values())
-            if outcome.dropped_by:
-                return self._reject(out, doc, f"sensitive:{outcome.dropped_by}", outcome.reason, outcome.value, outcome.threshold)
-            if outcome.masked:
-                doc["text"] = outcome.text
-                flags.append("sensitive_masked")
-                c["stage:sensitive_masked"] += 1
-        doc["n_chars"] = len(doc["text"])
-        doc["quality_prior"] = settings.quality_prior
-        out.documents.append(doc)
+        if self._quality_filters(doc, out) and self._sensitive_words(doc, out):
+            doc["n_chars"] = len(doc["text"])
+            doc["quality_prior"] = settings.quality_prior
+            out.documents.append(doc)
+
+    def _quality_filters(self, doc: dict, out: BatchResult) -> bool:
+        """Stores the heuristic signals as q_* columns; False (and a reject) when a hard filter fails."""
+        if not self.config.quality.enabled:
+            return True
+        signals = compute_signals(doc["text"], doc["lang"])
+        doc.update((f"q_{name}", value) for name, value in signals.items())
+        failure = self._first_failure(signals, doc["lang"])
+        if failure is not None:
+            self._reject(out, doc, failure.filter_id, failure.reason, failure.value, failure.threshold)
+            return False
+        return True
+
+    def _sensitive_words(self, doc: dict, out: BatchResult) -> bool:
+        """Drops (False, and a reject) or masks a document by the sensitive-word lists."""
+        if self.config.sensitive is None:
+            return True
+        outcome = self.config.sensitive.apply(doc["text"], doc["lang"])
+        doc["sensitive_hits"] = sum(outcome.hits.values())
+        if outcome.dropped_by:
+            self._reject(out, doc, f"sensitive:{outcome.dropped_by}", outcome.reason, outcome.value, outcome.threshold)
+            return False
+        if outcome.masked:
+            doc["text"] = outcome.text
+            doc["flags"].append("sensitive_masked")
+            out.counts["stage:sensitive_masked"] += 1
+        return True
 
     def _score(self, out: BatchResult) -> None:
         """The classifier scores the batch's surviving documents at once; the source prior scales it."""
