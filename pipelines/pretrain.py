@@ -203,6 +203,8 @@ def summary(manifest: dict, output: str) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(message)s")
+    for handler in logging.getLogger().handlers:      # a harmless warning every local worker prints at start
+        handler.addFilter(lambda record: "semi_persistent_directory" not in record.getMessage())
     try:
         result = run(argv)
     except UsageError as e:

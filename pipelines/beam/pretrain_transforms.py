@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 import time
 
 import apache_beam as beam
@@ -16,6 +17,13 @@ STATS = "stats"
 REJECTED = "rejected"
 DEAD_LETTER = "dead_letter"
 log = logging.getLogger(__name__)
+
+
+def progress(message: str) -> None:
+    """Progress on the terminal. Plain stderr: local worker processes share the driver's
+    terminal (their log records would arrive wrapped in Beam's log-forwarding format);
+    on Dataflow, stderr lands in the worker logs."""
+    print(f"{time.strftime('%H:%M:%S')} {message}", file=sys.stderr, flush=True)
 
 
 class PlanSplits(beam.DoFn):
@@ -73,7 +81,7 @@ class ProcessBatches(beam.DoFn):
 
     def teardown(self):
         elapsed = time.monotonic() - self._start
-        log.warning("worker %d done: %d records, %.1f MB in %.1f s", os.getpid(), self._records, self._bytes / 1e6, elapsed)
+        progress(f"worker {os.getpid()} done: {self._records} records, {self._bytes / 1e6:.1f} MB in {elapsed:.1f} s")
 
     def _progress(self, records: int, nbytes: int):
         self._records += records
@@ -81,5 +89,5 @@ class ProcessBatches(beam.DoFn):
         now = time.monotonic()
         if now - self._last_log >= 15:
             rate = self._records / max(now - self._start, 1e-9)
-            log.warning("worker %d: %d records, %.1f MB processed (%.0f records/s)", os.getpid(), self._records, self._bytes / 1e6, rate)
+            progress(f"worker {os.getpid()}: {self._records} records, {self._bytes / 1e6:.1f} MB processed ({rate:.0f} records/s)")
             self._last_log = now

@@ -1,0 +1,63 @@
+"""Exact-dedupe key: copies that differ only in spacing, punctuation or case share a key.
+
+Pure function, no Beam import. The key is a hex blake2b digest (16 bytes) of the folded text:
+
+* NFKC normalisation (full-width Latin letters and digits become ASCII: ``Ａ１`` -> ``A1``),
+* case folding (``str.casefold``),
+* every whitespace / separator (Unicode Z*, plus ``str.isspace``), control and format
+  character (Cc, Cf: zero-width spaces, BOM) removed,
+* every punctuation and symbol character removed (Unicode P* and S*: ASCII punctuation and
+  CJK full-width ``，。！？；：“”‘’（）【】《》、…`` and the like).
+
+A text that is empty after folding (empty, whitespace only, punctuation only) is keyed by
+the digest of the original text instead, so such texts do not all collide. That cannot
+collide with a folded key: a folded, non-empty string never contains whitespace or
+punctuation, and the empty string is never hashed as a folded key.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import re
+import sys
+import unicodedata
+
+DIGEST_SIZE = 16
+_DROP_CATEGORIES = ("P", "S", "Z", "Cc", "Cf")
+
+
+@functools.lru_cache(maxsize=1)
+def _drop_pattern() -> re.Pattern:
+    """One character class of every code point to drop, as ranges (built once, ~0.5 s)."""
+    ranges = []
+    start = prev = None
+    for cp in range(sys.maxunicode + 1):
+        ch = chr(cp)
+        cat = unicodedata.category(ch)
+        drop = ch.isspace() or cat.startswith(_DROP_CATEGORIES)
+        if drop:
+            if start is None:
+                start = cp
+            elif cp != prev + 1:
+                ranges.append((start, prev))
+                start = cp
+            prev = cp
+    if start is not None:
+        ranges.append((start, prev))
+    parts = []
+    for lo, hi in ranges:
+        parts.append(re.escape(chr(lo)) if lo == hi else f"{re.escape(chr(lo))}-{re.escape(chr(hi))}")
+    return re.compile("[" + "".join(parts) + "]+")
+
+
+def fold(text: str) -> str:
+    """The folded form that :func:`exact_key` hashes (exposed for debugging and tests)."""
+    return _drop_pattern().sub("", unicodedata.normalize("NFKC", text).casefold())
+
+
+def exact_key(text: str) -> str:
+    """Hex blake2b-128 of the folded text; of the original text when the fold is empty."""
+    folded = fold(text)
+    payload = folded if folded else text
+    return hashlib.blake2b(payload.encode("utf-8", "surrogatepass"), digest_size=DIGEST_SIZE).hexdigest()

@@ -1,0 +1,227 @@
+"""MinHash signatures and LSH band keys, vectorised with numpy (pure layer, no Beam import).
+
+Pipeline use: ``shingles`` per document -> ``MinHasher.signatures`` per batch of documents ->
+``band_keys_batch`` -> group by band key -> candidate pairs (verified later with TF-IDF).
+
+Hashing scheme (deterministic across processes and machines, so workers agree):
+
+* every shingle (bytes) is hashed once with ``xxhash.xxh3_64`` (seeded with ``config.seed``)
+  and folded to 32 bits: ``x = (h >> 32) ^ (h & 0xffffffff)``;
+* permutation ``i`` is ``h_i(x) = (a_i * x + b_i) mod p`` with ``p = 2**61 - 1`` and
+  ``a_i in [1, 2**32)``, ``b_i in [0, 2**32)`` drawn from ``numpy.random.RandomState(seed)``.
+  With ``x, a_i, b_i < 2**32`` the product plus offset is ``< 2**64`` so ``uint64`` never
+  overflows, and the Mersenne reduction is done with shifts and masks;
+* the signature entry is the minimum over the document's shingles. A document with no
+  shingles gets :data:`EMPTY_VALUE` (``2**64 - 1``) in every entry, like datasketch.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Iterable, Sequence
+
+import numpy as np
+import xxhash
+
+MERSENNE_PRIME = np.uint64((1 << 61) - 1)
+EMPTY_VALUE = np.uint64(np.iinfo(np.uint64).max)
+_MASK32 = np.uint64(0xFFFFFFFF)
+_SHIFT32 = np.uint64(32)
+_SHIFT61 = np.uint64(61)
+
+_WS = re.compile(r"\s+")
+_WORD = re.compile(r"[^\W_]+")
+_CHAR_LANGS = ("zh", "ja", "ko")
+
+
+def _is_char_lang(lang: str | None) -> bool:
+    return bool(lang) and lang.lower().startswith(_CHAR_LANGS)
+
+
+def shingles(text: str, lang: str, char_n: int = 5, word_n: int = 3) -> set[bytes]:
+    """Shingle set of one document, as UTF-8 bytes.
+
+    * ``lang`` 'zh' (also 'zh-*', 'ja', 'ko'): character ``char_n``-grams of the NFKC,
+      case-folded text with all whitespace removed.
+    * any other language: word ``word_n``-grams (words = runs of letters/digits, lower-cased),
+      joined with one space.
+
+    A text shorter than n (fewer characters / words) yields one shingle, the whole folded
+    text; a text with no words but other visible characters yields the folded text; an
+    empty or whitespace-only text yields the empty set.
+    """
+    folded = unicodedata.normalize("NFKC", text).casefold()
+    if _is_char_lang(lang):
+        s = _WS.sub("", folded)
+        if not s:
+            return set()
+        if len(s) <= char_n:
+            return {s.encode("utf-8", "surrogatepass")}
+        return {s[i:i + char_n].encode("utf-8", "surrogatepass") for i in range(len(s) - char_n + 1)}
+    words = _WORD.findall(folded)
+    if len(words) <= word_n:
+        whole = " ".join(words) if words else _WS.sub(" ", folded).strip()
+        return {whole.encode("utf-8", "surrogatepass")} if whole else set()
+    return {" ".join(words[i:i + word_n]).encode("utf-8", "surrogatepass")
+            for i in range(len(words) - word_n + 1)}
+
+
+def jaccard(a: set, b: set) -> float:
+    """True Jaccard similarity; two empty sets are identical (1.0)."""
+    if not a and not b:
+        return 1.0
+    inter = len(a & b)
+    return inter / (len(a) + len(b) - inter)
+
+
+@dataclass(frozen=True)
+class MinHashConfig:
+    num_perm: int = 128
+    bands: int = 16
+    rows: int = 8
+    char_n: int = 5
+    word_n: int = 3
+    seed: int = 1
+
+    def __post_init__(self):
+        if self.num_perm <= 0 or self.bands <= 0 or self.rows <= 0:
+            raise ValueError("num_perm, bands and rows must be positive")
+        if self.bands * self.rows != self.num_perm:
+            raise ValueError(f"bands * rows ({self.bands} * {self.rows}) must equal num_perm ({self.num_perm})")
+        if self.char_n <= 0 or self.word_n <= 0:
+            raise ValueError("char_n and word_n must be positive")
+        if not 0 <= self.seed < 2**32:
+            raise ValueError("seed must be in [0, 2**32)")
+
+    def threshold(self) -> float:
+        """Approximate Jaccard at which a pair becomes an LSH candidate: (1/b)^(1/r)."""
+        return (1.0 / self.bands) ** (1.0 / self.rows)
+
+
+def _mod_mersenne(v: np.ndarray) -> np.ndarray:
+    """v mod (2**61 - 1) for any uint64 array, in place-ish (no division)."""
+    y = (v & MERSENNE_PRIME) + (v >> _SHIFT61)      # <= p + 7, no overflow
+    return np.minimum(y, y - MERSENNE_PRIME)         # y - p wraps to huge when y < p
+
+
+class MinHasher:
+    """Built once per worker; deterministic given the config (same seed -> same signatures)."""
+
+    def __init__(self, config: MinHashConfig = MinHashConfig(), chunk_elements: int = 1 << 22):
+        self.config = config
+        rng = np.random.RandomState(config.seed)
+        self.a = rng.randint(1, 1 << 32, size=config.num_perm, dtype=np.uint64)
+        self.b = rng.randint(0, 1 << 32, size=config.num_perm, dtype=np.uint64)
+        # Shingles per block so a (block, num_perm) uint64 matrix stays ~chunk_elements * 8 bytes.
+        self._block = max(1, chunk_elements // config.num_perm)
+
+    def shingles(self, text: str, lang: str) -> set[bytes]:
+        return shingles(text, lang, self.config.char_n, self.config.word_n)
+
+    def hash_shingles(self, shingle_set: Iterable[bytes]) -> np.ndarray:
+        """32-bit base hashes (as uint64) of one shingle set."""
+        seed = self.config.seed
+        h = np.fromiter((xxhash.xxh3_64_intdigest(s, seed) for s in shingle_set), dtype=np.uint64)
+        return (h >> _SHIFT32) ^ (h & _MASK32)
+
+    def _permuted_min(self, x: np.ndarray, starts: np.ndarray) -> np.ndarray:
+        """x: concatenated base hashes (non-empty segments beginning at starts) -> (len(starts), P)."""
+        v = x[:, None] * self.a[None, :]
+        v += self.b[None, :]
+        v = _mod_mersenne(v)
+        return np.minimum.reduceat(v, starts, axis=0)
+
+    def signatures(self, shingle_sets: Sequence[Iterable[bytes]]) -> np.ndarray:
+        """(n, num_perm) uint64 signatures; empty sets give EMPTY_VALUE rows."""
+        n, p = len(shingle_sets), self.config.num_perm
+        out = np.full((n, p), EMPTY_VALUE, dtype=np.uint64)
+        if n == 0:
+            return out
+        hashed = [self.hash_shingles(s) for s in shingle_sets]
+        lengths = np.fromiter((len(h) for h in hashed), dtype=np.int64, count=n)
+        block = self._block
+        i = 0
+        while i < n:
+            if lengths[i] == 0:
+                i += 1
+                continue
+            if lengths[i] >= block:          # one big document: running min over slices
+                h = hashed[i]
+                row = out[i]
+                for s in range(0, len(h), block):
+                    np.minimum(row, self._permuted_min(h[s:s + block], np.zeros(1, np.int64))[0], out=row)
+                i += 1
+                continue
+            # A group of consecutive documents that fits in one block (skipping empty ones).
+            idx, total, j = [], 0, i
+            while j < n and (lengths[j] == 0 or total + lengths[j] <= block):
+                if lengths[j]:
+                    idx.append(j)
+                    total += int(lengths[j])
+                j += 1
+            idx = np.asarray(idx, dtype=np.int64)
+            seg = lengths[idx]
+            starts = np.zeros(len(idx), dtype=np.int64)
+            np.cumsum(seg[:-1], out=starts[1:])
+            x = np.concatenate([hashed[k] for k in idx])
+            out[idx] = self._permuted_min(x, starts)
+            i = j
+        return out
+
+    def signature(self, shingle_set: Iterable[bytes]) -> np.ndarray:
+        return self.signatures([shingle_set])[0]
+
+
+def estimated_jaccard(sig_a: np.ndarray, sig_b: np.ndarray) -> float:
+    """Fraction of equal signature entries."""
+    sig_a, sig_b = np.asarray(sig_a), np.asarray(sig_b)
+    if sig_a.shape != sig_b.shape:
+        raise ValueError("signatures differ in length")
+    return float(np.count_nonzero(sig_a == sig_b)) / sig_a.shape[-1]
+
+
+# --- LSH band keys -------------------------------------------------------------------------
+
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_M1 = np.uint64(0xBF58476D1CE4E5B9)
+_M2 = np.uint64(0x94D049BB133111EB)
+_BAND_KEY_DTYPE = np.dtype([("band", ">u2"), ("hash", ">u8")])
+BAND_KEY_LEN = _BAND_KEY_DTYPE.itemsize  # 10 bytes: 2-byte band index + 8-byte band hash
+
+
+def _splitmix64(z: np.ndarray) -> np.ndarray:
+    z = (z ^ (z >> np.uint64(30))) * _M1
+    z = (z ^ (z >> np.uint64(27))) * _M2
+    return z ^ (z >> np.uint64(31))
+
+
+def _band_hashes(sigs: np.ndarray, bands: int, rows: int) -> np.ndarray:
+    """(n, bands) uint64: order-sensitive mix of each band's rows (uint64 wraparound on purpose)."""
+    r = sigs.reshape(sigs.shape[0], bands, rows)
+    with np.errstate(over="ignore"):
+        h = np.full(r.shape[:2], np.uint64(rows), dtype=np.uint64)
+        for j in range(rows):
+            h = _splitmix64(h ^ (r[:, :, j] + _GOLDEN * np.uint64(j + 1)))
+    return h
+
+
+def band_keys_batch(sigs: np.ndarray, config: MinHashConfig = MinHashConfig()) -> list[list[bytes]]:
+    """One list of ``config.bands`` keys per signature row; key = band index (2 bytes BE) +
+    64-bit hash of the band's rows (8 bytes BE). Equal bands give equal keys."""
+    sigs = np.ascontiguousarray(sigs, dtype=np.uint64)
+    if sigs.ndim != 2 or sigs.shape[1] != config.num_perm:
+        raise ValueError(f"expected (n, {config.num_perm}) signatures, got {sigs.shape}")
+    n, b = sigs.shape[0], config.bands
+    packed = np.empty((n, b), dtype=_BAND_KEY_DTYPE)
+    packed["band"] = np.arange(b, dtype=np.uint16)[None, :]
+    packed["hash"] = _band_hashes(sigs, b, config.rows)
+    raw = packed.tobytes()
+    L = BAND_KEY_LEN
+    return [[raw[(i * b + k) * L:(i * b + k + 1) * L] for k in range(b)] for i in range(n)]
+
+
+def band_keys(signature_row: np.ndarray, config: MinHashConfig = MinHashConfig()) -> list[bytes]:
+    """Band keys of one signature (same keys as :func:`band_keys_batch`)."""
+    return band_keys_batch(np.asarray(signature_row, dtype=np.uint64).reshape(1, -1), config)[0]
