@@ -51,6 +51,15 @@ def _compressed(path: str) -> bool:
 
 
 def plan_splits(source: str, fmt: str, path: str, size: int, split_bytes: int) -> list[Split]:
+    """Never raises: a file that cannot be planned becomes one whole-file split, and
+    reading it then ends in an error batch (a dead letter naming the file)."""
+    try:
+        return _plan_splits(source, fmt, path, size, split_bytes)
+    except Exception:  # noqa: BLE001
+        return [Split(source, path, fmt, 0, -1, 1)]
+
+
+def _plan_splits(source: str, fmt: str, path: str, size: int, split_bytes: int) -> list[Split]:
     if fmt == "parquet":
         with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as f:
             meta = pq.ParquetFile(f).metadata
@@ -109,7 +118,8 @@ def _rows(split: Split) -> Iterator[tuple[int, dict]]:
     with FileSystems.open(split.path, compression_type=CompressionTypes.UNCOMPRESSED) as f:
         pf = pq.ParquetFile(f)
         row = split.first_line
-        for group in range(split.start, split.end):
+        end = pf.metadata.num_row_groups if split.end < 0 else split.end
+        for group in range(split.start, end):
             for record in pf.read_row_group(group).to_pylist():
                 yield row, record
                 row += 1

@@ -56,3 +56,17 @@ def test_parquet_row_groups_are_splits_with_row_numbers(tmp_path):
     splits, items, _ = read_all("s", "parquet", path, 1)
     assert [s.first_line for s in splits] == [1, 11, 21]
     assert [n for n, _ in items] == list(range(1, 26)) and items[24][1] == {"id": "24", "text": "t24"}
+
+
+def test_a_corrupt_parquet_file_is_an_error_batch_not_a_crash(tmp_path):
+    path = tmp_path / "bad.parquet"
+    path.write_bytes(b"PAR1 this is not really parquet")
+    splits, items, errors = read_all("s", "parquet", path, 1)
+    assert len(splits) == 1 and items == []
+    assert errors and errors[0][0] == 1 and errors[0][1] == "unreadable_file"
+
+
+def test_an_unreadable_jsonl_file_is_an_error_batch(tmp_path):
+    from pipelines.readers import Split
+    (batch,) = list(read_split(Split("s", str(tmp_path / "gone.jsonl"), "jsonl", 0, -1, 1), 10, 1000))
+    assert batch.items == [] and batch.error[1] == "unreadable_file" and "gone.jsonl" in batch.error[2]
