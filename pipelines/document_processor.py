@@ -133,7 +133,12 @@ class DocumentProcessor:
                 out.dead_letters.append(dead_letter(batch.source, batch.path, number, e.kind, str(e), raw_bytes))
                 c[f"dead_letter:{e.kind}"] += 1
                 continue
-            self._document(obj, text, number, batch, settings, out)
+            try:
+                self._document(obj, text, number, batch, settings, out)
+            except Exception as e:  # noqa: BLE001 - a bug or a pathological record must not end the run
+                out.dead_letters.append(dead_letter(batch.source, batch.path, number, "processing_error",
+                                                    f"{type(e).__name__}: {e}", raw if isinstance(raw, bytes) else None))
+                c["dead_letter:processing_error"] += 1
         self._score(out)
         if batch.error is not None:
             line, kind, message = batch.error

@@ -119,3 +119,18 @@ def test_train_command_writes_a_model_the_pipeline_uses(tmp_path):
     assert manifest["counts"]["by_rule"] == {"quality_score": 1}
     (rej,) = pq.read_table(tmp_path / "out" / "rejected").to_pylist()
     assert rej["id"] == "ad" and rej["value"] < 0.5 and rej["threshold"] == 0.5
+
+
+def test_an_unexpected_error_in_a_stage_becomes_a_dead_letter(processor, monkeypatch):
+    def boom(text, lang):
+        if "boom" in text:
+            raise RuntimeError("signal code failed")
+        return real(text, lang)
+    import pipelines.document_processor as dp
+    real = dp.compute_signals
+    monkeypatch.setattr(dp, "compute_signals", boom)
+    out = processor.process(batch(GOOD_EN + " boom", GOOD_EN, source="en_web"))
+    assert [d["id"] for d in out.documents] == ["d2"]
+    (dead,) = out.dead_letters
+    assert dead["error_kind"] == "processing_error" and "signal code failed" in dead["error"] and dead["source_line"] == 1
+    assert out.counts["read"] == 2 == out.counts["written"] + out.counts["rejected"] + out.counts["dead_letter"]
