@@ -191,7 +191,7 @@ def summary(manifest: dict, output: str) -> str:
         f"  written      {c['written']}",
         f"  rejected     {c['rejected']}" + "".join(f"\n    {k:<22} {v}" for k, v in sorted(c["by_rule"].items())),
         f"  dead letters {c['dead_letter']}" + "".join(f"\n    {k:<22} {v}" for k, v in sorted(c["by_error"].items())),
-        f"  languages    " + ", ".join(f"{k} {v}" for k, v in sorted(c["languages"].items())),
+        "  languages    " + ", ".join(f"{k} {v}" for k, v in sorted(c["languages"].items())),
         f"  converted Traditional->Simplified: {c['stages'].get('t2s_converted', 0)}",
         f"  accounting   read {a['read']} = written {a['written']} + rejected {a['rejected']} + dead letters {a['dead_letter']}: "
         + ("holds" if a["holds"] else "DOES NOT HOLD"),

@@ -1,7 +1,6 @@
 """DoFns of the pretraining pipeline: plan splits, read them, process batches."""
 from __future__ import annotations
 
-import logging
 import os
 import sys
 import time
@@ -16,7 +15,6 @@ from schemas import pretrain as schema
 STATS = "stats"
 REJECTED = "rejected"
 DEAD_LETTER = "dead_letter"
-log = logging.getLogger(__name__)
 
 
 def progress(message: str) -> None:
