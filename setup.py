@@ -15,6 +15,7 @@ PIPELINE = [
     "trafilatura==2.3.1",
     "pyyaml==6.0.4",
     "jsonschema==4.26.0",
+    "xxhash==4.1.0",             # stable 64-bit hashes for MinHash and hashed TF-IDF
     "scikit-learn==1.9.1",       # the quality classifier (hashed n-grams + logistic regression)
 ]
 TRAIN = [

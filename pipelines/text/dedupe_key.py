@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import re
 import sys
 import unicodedata
 
@@ -28,32 +27,16 @@ _DROP_CATEGORIES = ("P", "S", "Z", "Cc", "Cf")
 
 
 @functools.lru_cache(maxsize=1)
-def _drop_pattern() -> re.Pattern:
-    """One character class of every code point to drop, as ranges (built once, ~0.5 s)."""
-    ranges = []
-    start = prev = None
-    for cp in range(sys.maxunicode + 1):
-        ch = chr(cp)
-        cat = unicodedata.category(ch)
-        drop = ch.isspace() or cat.startswith(_DROP_CATEGORIES)
-        if drop:
-            if start is None:
-                start = cp
-            elif cp != prev + 1:
-                ranges.append((start, prev))
-                start = cp
-            prev = cp
-    if start is not None:
-        ranges.append((start, prev))
-    parts = []
-    for lo, hi in ranges:
-        parts.append(re.escape(chr(lo)) if lo == hi else f"{re.escape(chr(lo))}-{re.escape(chr(hi))}")
-    return re.compile("[" + "".join(parts) + "]+")
+def _drop_table() -> dict[int, None]:
+    """str.translate table deleting every code point to drop (built once per process, ~0.5 s).
+    translate measured ~3x faster than one regex character class of the same code points."""
+    return {cp: None for cp in range(sys.maxunicode + 1)
+            if chr(cp).isspace() or unicodedata.category(chr(cp)).startswith(_DROP_CATEGORIES)}
 
 
 def fold(text: str) -> str:
     """The folded form that :func:`exact_key` hashes (exposed for debugging and tests)."""
-    return _drop_pattern().sub("", unicodedata.normalize("NFKC", text).casefold())
+    return unicodedata.normalize("NFKC", text).casefold().translate(_drop_table())
 
 
 def exact_key(text: str) -> str:

@@ -108,13 +108,15 @@ class MinHashConfig:
 class MinHasher:
     """Built once per worker; deterministic given the config (same seed -> same signatures)."""
 
-    def __init__(self, config: MinHashConfig = MinHashConfig(), chunk_elements: int = 1 << 18):
+    def __init__(self, config: MinHashConfig = MinHashConfig(), chunk_elements: int = 1 << 16):
         self.config = config
         rng = np.random.RandomState(config.seed)
         self.a = (rng.randint(0, 1 << 63, size=config.num_perm, dtype=np.uint64) << np.uint64(1)) | np.uint64(1)
         self.b = rng.randint(0, 1 << 63, size=config.num_perm, dtype=np.uint64) << np.uint64(1)
         self.b |= rng.randint(0, 2, size=config.num_perm, dtype=np.uint64)
-        # Shingles per block so a (block, num_perm) uint64 matrix stays ~chunk_elements * 8 bytes.
+        self._a_col, self._b_col = self.a[:, None], self.b[:, None]
+        # Shingles per block so a (num_perm, block) uint64 matrix stays ~chunk_elements * 8 bytes
+        # (cache-sized blocks measured fastest).
         self._block = max(1, chunk_elements // config.num_perm)
 
     def shingles(self, text: str, lang: str) -> set[bytes]:
@@ -127,9 +129,11 @@ class MinHasher:
 
     def _permuted_min(self, x: np.ndarray, starts: np.ndarray) -> np.ndarray:
         """x: concatenated base hashes (non-empty segments beginning at starts) -> (len(starts), P)."""
-        v = np.multiply(x[:, None], self.a[None, :])   # uint64 wraparound = mod 2**64
-        np.add(v, self.b[None, :], out=v)
-        return np.minimum.reduceat(v, starts, axis=0)
+        # (num_perm, shingles) layout: each permutation's values are contiguous, which made
+        # the reduce ~1.5x faster than (shingles, num_perm) here.
+        v = np.multiply(self._a_col, x[None, :])   # uint64 wraparound = mod 2**64
+        np.add(v, self._b_col, out=v)
+        return np.minimum.reduceat(v, starts, axis=1).T
 
     def signatures(self, shingle_sets: Sequence[Iterable[bytes]]) -> np.ndarray:
         """(n, num_perm) uint64 signatures; empty sets give EMPTY_VALUE rows."""
