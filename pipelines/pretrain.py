@@ -43,8 +43,10 @@ log = logging.getLogger("pipelines.pretrain")
 class PretrainOptions(PipelineOptions):
     @classmethod
     def _add_argparse_args(cls, parser):
-        parser.add_argument("--sources", required=True, help="sources file (JSON or YAML): source -> {lang, category, files, format}")
-        parser.add_argument("--output", required=True, help="output folder (local path or gs:// URL)")
+        # Not argparse-required: Beam parses every registered options class for any
+        # pipeline in the process, so a required flag here would break unrelated pipelines.
+        parser.add_argument("--sources", help="sources file (JSON or YAML): source -> {lang, category, files, format} (required)")
+        parser.add_argument("--output", help="output folder (local path or gs:// URL) (required)")
         parser.add_argument("--rules", default=str(DEFAULT_RULES), help="rules file (default: cleaning_rules/pretrain.yaml)")
         parser.add_argument("--overwrite", action="store_true", help="replace the outputs of an earlier run in --output")
 
@@ -116,6 +118,9 @@ def run(argv: list[str] | None = None) -> dict | None:
         argv.append("--runner=FnApiRunner")   # the local runner, without DirectRunner's attempt to fetch Prism
     options = PipelineOptions(argv)
     opts = options.view_as(PretrainOptions)
+    missing = [f"--{name}" for name in ("sources", "output") if not getattr(opts, name)]
+    if missing:
+        raise UsageError(f"missing {' and '.join(missing)}; see python -m pipelines.pretrain --help")
     output = _resolve_output(opts.output)
     rules, sources = _load_inputs(opts)
     config = _build_config(rules, sources)

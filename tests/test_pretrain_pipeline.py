@@ -185,3 +185,8 @@ def test_a_missing_model_or_word_list_is_a_usage_error(corpus, tmp_path, change,
     with pytest.raises(pretrain.UsageError, match=message):
         pretrain.run(["--sources", str(corpus / "sources.json"), "--output", str(tmp_path / "out"), "--rules", str(path)])
     assert not (tmp_path / "out").exists()
+
+
+def test_missing_required_options_are_a_usage_error(tmp_path):
+    with pytest.raises(pretrain.UsageError, match="missing --sources"):
+        pretrain.run(["--output", str(tmp_path / "out")])
