@@ -120,7 +120,7 @@ def run(argv: list[str] | None = None) -> dict | None:
     opts = options.view_as(PretrainOptions)
     missing = [f"--{name}" for name in ("sources", "output") if not getattr(opts, name)]
     if missing:
-        raise UsageError(f"missing {' and '.join(missing)}; see python -m pipelines.pretrain --help")
+        raise UsageError(f"missing {' and '.join(missing)}; see: python -m pipelines.pretrain --help")
     output = _resolve_output(opts.output)
     rules, sources = _load_inputs(opts)
     config = _build_config(rules, sources)
@@ -206,7 +206,19 @@ def summary(manifest: dict, output: str) -> str:
     return "\n".join(lines)
 
 
+def print_help() -> None:
+    import argparse
+    parser = argparse.ArgumentParser(prog="python -m pipelines.pretrain", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter,
+                                     epilog="Any Apache Beam pipeline option is accepted too (--runner, --direct_num_workers, ...).")
+    PretrainOptions._add_argparse_args(parser)
+    parser.print_help()
+
+
 def main(argv: list[str] | None = None) -> int:
+    if {"-h", "--help"} & set(sys.argv[1:] if argv is None else argv):
+        print_help()
+        return 0
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(message)s")
     for handler in logging.getLogger().handlers:      # a harmless warning every local worker prints at start
         handler.addFilter(lambda record: "semi_persistent_directory" not in record.getMessage())

@@ -190,3 +190,8 @@ def test_a_missing_model_or_word_list_is_a_usage_error(corpus, tmp_path, change,
 def test_missing_required_options_are_a_usage_error(tmp_path):
     with pytest.raises(pretrain.UsageError, match="missing --sources"):
         pretrain.run(["--output", str(tmp_path / "out")])
+
+
+def test_help_lists_the_pipeline_options():
+    proc = subprocess.run([sys.executable, "-m", "pipelines.pretrain", "--help"], capture_output=True, text=True, cwd=REPO)
+    assert proc.returncode == 0 and "--sources" in proc.stdout and "--overwrite" in proc.stdout and "Beam" in proc.stdout
