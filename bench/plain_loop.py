@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
-from pathlib import Path
 from collections import Counter
+from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -33,7 +34,6 @@ def main(argv=None) -> int:
     rules, sources = load_rules(a.rules, RULES_SCHEMA), load_sources(a.sources)
     config = PretrainConfig.from_rules(rules.data, sources.sources, Path(rules.path).parent)
     processor = DocumentProcessor(config)
-    import os
     os.makedirs(a.output, exist_ok=True)
     writers = {name: pq.ParquetWriter(f"{a.output}/{name}.parquet", s, compression="zstd")
                for name, s in (("data", schema.DOCUMENT), ("rejected", schema.REJECTED), ("dead_letter", schema.DEAD_LETTER))}
