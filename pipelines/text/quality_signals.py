@@ -4,8 +4,8 @@
 for every document, so they can be stored as Parquet columns and re-thresholded
 later without recomputing. `first_failure(signals, lang, filters)` applies a list
 of `SignalFilter`s (thresholds per language, "default" as fallback) and says which
-one a document fails first, and why. `DEFAULT_FILTERS` is the default list in the
-same dict form as the rules file; `filters_from_rules` turns such dicts into
+one a document fails first, and why. The filters themselves live in the rules file
+(cleaning_rules/pretrain.yaml, `quality.filters`); `filters_from_rules` turns them into
 filters, with clear errors.
 
 Definitions
@@ -694,46 +694,3 @@ def filters_from_rules(rules: Iterable[Mapping]) -> list[SignalFilter]:
             raise ValueError(f"filter {fid!r}: 'description' must be a string")
         out.append(SignalFilter(fid, signal, lo, hi, desc))
     return out
-
-
-# ---------------------------------------------------------------- defaults
-# Calibrated on the labelled benchmark corpus (bench/results/corpus-30mb-seed1, text
-# normalized and converted to Simplified like the pipeline does, declared language):
-# 95.8 % of the junk fails (repeat_lines, symbols, spam, boilerplate 100 %, short 98 %,
-# mojibake 77 %: 338 of the 345 that are not pure ASCII; a pure-ASCII text read as
-# Latin-1 is unchanged). Clean originals failing: zh_book 0.02 %, zh_wiki 0 %,
-# en_wiki 0 %, en_web 0.5 %, en_book 0.5 %, zh_web 5.6 % (the minimum length removes
-# the shortest product reviews). Gopher's stricter repetition thresholds are not
-# defaults: short Q&A and reviews trip them.
-DEFAULT_FILTERS: list[dict] = [
-    {"id": "mojibake", "signal": "mojibake_ratio", "min": None, "max": {"zh": 0.01, "en": 0.001, "default": 0.001},
-     "description": "UTF-8 decoded as Latin-1/cp1252 (Ã© â€ ä½ å¥ ...) or U+FFFD, per character. "
-                    "Garbled Chinese scores ~0.3; English lets through a couple of signs per 1,000 characters."},
-    {"id": "symbol_soup", "signal": "symbol_ratio", "min": None, "max": {"default": 0.35},
-     "description": "Too many symbols (# $ % ^ & * | ~ < > { } [ ] = + _ @ \\, emoji, box drawing): "
-                    "symbol soup, ASCII art, decorated spam."},
-    {"id": "repeated_lines", "signal": "dup_line_char_frac", "min": None, "max": {"default": 0.45},
-     "description": "Share of characters in lines that repeat an earlier line: repeated lines, "
-                    "boilerplate blocks (code with repeated short lines such as '}' passes)."},
-    {"id": "repeated_ngrams", "signal": "dup_10gram_frac", "min": None, "max": {"default": 0.6},
-     "description": "Share of word characters in repeated 10-grams (Han characters are words): "
-                    "keyword spam, copy-pasted repetition."},
-    {"id": "wrong_script", "signal": "non_language_ratio", "min": None, "max": {"default": 0.5},
-     "description": "Most letters outside the declared language's script (zh: Han and Latin; "
-                    "en: Latin): mislabelled language."},
-    {"id": "too_short", "signal": "n_words", "min": {"zh": 8, "en": 5, "default": 5}, "max": None,
-     "description": "Fewer words than this (a Han character is a word): fragments and truncated text. "
-                    "zh 8 also removes the shortest reviews (~5 % of zh_web); zh 6 keeps most of them "
-                    "but catches fewer fragments."},
-    {"id": "few_stopwords", "signal": "stopword_count", "min": {"en": 2}, "max": None,
-     "description": "English with fewer than 2 stop words (the, of, and, is ...): word lists, "
-                    "keyword stuffing, other languages. Not applied to Chinese (classical poems have none)."},
-    {"id": "word_length", "signal": "mean_word_len", "min": {"en": 2.0}, "max": {"en": 15.0},
-     "description": "English mean word length outside 2-15 characters: digit or symbol strings, "
-                    "base64 and URL dumps."},
-]
-
-
-def default_filters() -> list[SignalFilter]:
-    """`DEFAULT_FILTERS` as SignalFilter objects."""
-    return filters_from_rules(DEFAULT_FILTERS)
