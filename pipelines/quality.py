@@ -20,11 +20,13 @@ import sys
 import numpy as np
 import pyarrow.parquet as pq
 
+from pipelines.pretrain import DEFAULT_RULES, RULES_SCHEMA
+from pipelines.rules import RulesError, load_rules
 from pipelines.text.normalize import NormalizeConfig, Normalizer
 from pipelines.text.quality_model import train
 
 
-def read_texts(patterns: list[str], max_docs: int, seed: int) -> list[str]:
+def read_texts(patterns: list[str], max_docs: int, seed: int, clean: Normalizer) -> list[str]:
     texts: list[str] = []
     for pattern in patterns:
         paths = sorted(glob.glob(pattern)) or [pattern]
@@ -42,7 +44,6 @@ def read_texts(patterns: list[str], max_docs: int, seed: int) -> list[str]:
                     if isinstance(obj, dict) and isinstance(obj.get("text"), str) and obj["text"].strip():
                         texts.append(obj["text"])
     random.Random(seed).shuffle(texts)
-    clean = Normalizer(NormalizeConfig())
     return [clean(t)[0] for t in texts[:max_docs]]
 
 
@@ -58,8 +59,14 @@ def main(argv=None) -> int:
     t.add_argument("--n-features", type=int, default=2**18)
     t.add_argument("--C", type=float, default=1.0)
     t.add_argument("--seed", type=int, default=0)
+    t.add_argument("--rules", default=str(DEFAULT_RULES), help="texts are normalized as this rules file says, like the pipeline does")
     a = ap.parse_args(argv)
-    pos, neg = read_texts(a.positive, a.max_docs, a.seed), read_texts(a.negative, a.max_docs, a.seed)
+    try:
+        clean = Normalizer(NormalizeConfig.from_rules(load_rules(a.rules, RULES_SCHEMA).data["normalize"]))
+    except RulesError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    pos, neg = read_texts(a.positive, a.max_docs, a.seed, clean), read_texts(a.negative, a.max_docs, a.seed, clean)
     n_pos, n_neg = int(len(pos) * a.holdout), int(len(neg) * a.holdout)
     try:
         model = train(pos[n_pos:], neg[n_neg:], a.n_features, a.C, a.seed)

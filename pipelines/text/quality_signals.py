@@ -67,6 +67,8 @@ from typing import Iterable, Mapping
 
 import numpy as np
 
+from pipelines.text.chinese import HAN_RANGES
+
 # ---------------------------------------------------------------- signal names
 
 SIGNAL_NAMES: tuple[str, ...] = (
@@ -104,7 +106,7 @@ _PY_TOKENS_MAX_CHARS = 4000  # shorter documents (but pure Chinese) are tokenize
 
 # ---------------------------------------------------------------- character classes
 
-_HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f"
+_HAN = HAN_RANGES
 _LATIN = ("A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f\u1e00-\u1eff"
           "\uff21-\uff3a\uff41-\uff5a")
 _BOPOMOFO = "\u3100-\u312f\u31a0-\u31bf"
