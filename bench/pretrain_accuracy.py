@@ -130,7 +130,7 @@ def evaluate(corpus: Path, output: Path) -> dict:
     return r
 
 
-NOT_QUALITY_RULES = {"language", "empty_after_normalize", "html_no_text"}
+NOT_QUALITY_RULES = {"language", "empty_after_normalize", "html_no_text", "exact_duplicate", "near_duplicate"}
 
 
 def _share(hit: int, n: int) -> float:

@@ -11,6 +11,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pipelines.dedupe.config import DedupeConfig
 from pipelines.readers import RawBatch
 from pipelines.records import BadRecord, decode_line, optional_str, record_id, text_field
 from pipelines.sources import Source
@@ -71,6 +72,7 @@ class PretrainConfig:
     batch_records: int = 500
     batch_bytes: int = 4_000_000
     split_bytes: int = 8_000_000
+    dedupe: DedupeConfig = DedupeConfig(enabled=False)
 
     @classmethod
     def from_rules(cls, rules: dict, sources: tuple[Source, ...], base_dir: Path | str = ".") -> "PretrainConfig":
@@ -92,6 +94,7 @@ class PretrainConfig:
             batch_records=rules["reader"]["batch_records"],
             batch_bytes=rules["reader"]["batch_bytes"],
             split_bytes=rules["reader"]["split_bytes"],
+            dedupe=DedupeConfig.from_rules(rules.get("dedupe"), rules.get("sampling")),
         )
 
 

@@ -15,7 +15,7 @@ from apache_beam.io.filesystems import FileSystems
 
 import pipelines
 
-OUTPUT_DIRS = ("data", "rejected", "dead_letter")
+OUTPUT_DIRS = ("data", "rejected", "dead_letter", "sampled_out")
 
 
 def code_version() -> dict:
@@ -55,14 +55,16 @@ def list_outputs(output: str) -> dict:
 
 
 def accounting(counts: dict, outputs: dict) -> dict:
-    """records read = written + rejected + dead-lettered, checked against the files on disk too."""
+    """records read = written + rejected + dead-lettered + sampled out, checked against the files on disk too."""
     read = counts.get("read", 0)
     written, rejected, dead = counts.get("written", 0), counts.get("rejected", 0), counts.get("dead_letter", 0)
+    sampled = counts.get("sampled_out", 0)
     rows = {k: sum(f["rows"] for f in outputs.get(k, [])) for k in OUTPUT_DIRS}
     return {
-        "read": read, "written": written, "rejected": rejected, "dead_letter": dead,
-        "holds": read == written + rejected + dead
-        and rows["data"] == written and rows["rejected"] == rejected and rows["dead_letter"] == dead,
+        "read": read, "written": written, "rejected": rejected, "dead_letter": dead, "sampled_out": sampled,
+        "holds": read == written + rejected + dead + sampled
+        and rows["data"] == written and rows["rejected"] == rejected and rows["dead_letter"] == dead
+        and rows["sampled_out"] == sampled,
         "rows_in_files": rows,
     }
 

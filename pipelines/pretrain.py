@@ -25,8 +25,11 @@ from apache_beam.io.parquetio import WriteToParquetBatched
 from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions, TestOptions
 
 from pipelines import manifest as mf
+from pipelines.beam.dedupe_transforms import SAMPLED, DedupeAndSample, StageDocuments, extracted_outputs
 from pipelines.beam.pretrain_transforms import DEAD_LETTER, REJECTED, STATS, PlanSplits, ProcessBatches, ReadSplits
 from pipelines.beam.stats import MergeStats
+from pipelines.dedupe import sampling
+from pipelines.dedupe.config import DedupeConfig
 from pipelines.document_processor import PretrainConfig
 from pipelines.readers import match
 from pipelines.rules import LoadedRules, RulesError, load_rules
@@ -37,6 +40,9 @@ REPO = Path(__file__).resolve().parent.parent
 DEFAULT_RULES = REPO / "cleaning_rules" / "pretrain.yaml"
 RULES_SCHEMA = "pretrain_rules.schema.yaml"
 STATS_FILE = ("_run", "stats")
+STAGING_DIR = "_staging"
+OUTPUT_SCHEMAS = {"data": schema.DOCUMENT, "rejected": schema.REJECTED, "dead_letter": schema.DEAD_LETTER,
+                  "sampled_out": schema.SAMPLED}
 log = logging.getLogger("pipelines.pretrain")
 
 
@@ -55,6 +61,16 @@ class UsageError(Exception):
     """A problem with the command line, the rules or the sources: reported before any work."""
 
 
+def _cleaned_not_written(stats: dict) -> dict:
+    """With dedupe after it, the cleaning stage's "written" documents are only "cleaned"."""
+    counts = {}
+    for key, n in stats.get("counts", {}).items():
+        if key == "written" or (key.startswith("source:") and key.endswith(":written")):
+            key = key[: -len("written")] + "cleaned"
+        counts[key] = n
+    return {**stats, "counts": counts}
+
+
 def build_pipeline(p: beam.Pipeline, config: PretrainConfig, sources: SourcesFile, output: str) -> None:
     specs = [(s.name, s.format, pattern) for s in sources.sources for pattern in s.patterns]
     planned = (p | "ListSources" >> beam.Create(specs)
@@ -63,12 +79,21 @@ def build_pipeline(p: beam.Pipeline, config: PretrainConfig, sources: SourcesFil
                  | "Distribute" >> beam.Reshuffle()        # splits are small; spreading them uses every worker
                  | "ReadSplits" >> beam.ParDo(ReadSplits(config.batch_records, config.batch_bytes))
                  | "ProcessBatches" >> beam.ParDo(ProcessBatches(config)).with_outputs(REJECTED, DEAD_LETTER, STATS, main="documents"))
-    for name, pcoll, arrow_schema in (("data", processed.documents, schema.DOCUMENT),
-                                      ("rejected", processed[REJECTED], schema.REJECTED),
-                                      ("dead_letter", processed[DEAD_LETTER], schema.DEAD_LETTER)):
+    outputs = {"data": processed.documents, "rejected": processed[REJECTED], "dead_letter": processed[DEAD_LETTER]}
+    stats = [planned[STATS], processed[STATS]]
+    if config.dedupe.active:
+        extracted = (processed.documents
+                     | "Stage" >> beam.ParDo(StageDocuments(config.dedupe, mf.join(output, STAGING_DIR)))
+                     .with_outputs("bands", "exact", "df", main="features"))
+        deduped = extracted_outputs(extracted) | "Dedupe" >> DedupeAndSample(config.dedupe, schema.DOCUMENT)
+        outputs["data"] = deduped["documents"]
+        outputs["rejected"] = (processed[REJECTED], deduped[REJECTED]) | "AllRejected" >> beam.Flatten()
+        outputs["sampled_out"] = deduped[SAMPLED]
+        stats = [planned[STATS], processed[STATS] | "Cleaned" >> beam.Map(_cleaned_not_written), deduped[STATS]]
+    for name, pcoll in outputs.items():
         _ = pcoll | f"Write_{name}" >> WriteToParquetBatched(
-            mf.join(output, name, "part"), schema=arrow_schema, file_name_suffix=".parquet", codec="zstd")
-    _ = ((planned[STATS], processed[STATS])
+            mf.join(output, name, "part"), schema=OUTPUT_SCHEMAS[name], file_name_suffix=".parquet", codec="zstd")
+    _ = (tuple(stats)
          | "AllStats" >> beam.Flatten()
          | "MergeStats" >> beam.CombineGlobally(MergeStats())
          | "StatsJson" >> beam.Map(json.dumps)
@@ -102,7 +127,7 @@ def _prepare_output(output: str, overwrite: bool) -> None:
     existing = [m.path for m in FileSystems.match([mf.join(output, "*")])[0].metadata_list] if FileSystems.exists(output) else []
     if existing and not overwrite:
         raise UsageError(f"{output} already holds {len(existing)} file(s) of an earlier run; pass --overwrite to replace them")
-    for name in (*mf.OUTPUT_DIRS, STATS_FILE[0], "manifest.json"):
+    for name in (*mf.OUTPUT_DIRS, STATS_FILE[0], STAGING_DIR, "manifest.json"):
         path = mf.join(output, name)
         if FileSystems.exists(path):
             FileSystems.delete([path])
@@ -112,11 +137,21 @@ def _resolve_output(output: str) -> str:
     return output if "://" in output else str(Path(output).resolve())
 
 
-def run(argv: list[str] | None = None) -> dict | None:
-    argv = list(sys.argv[1:] if argv is None else argv)
+def with_local_runner(argv: list[str]) -> list[str]:
+    """Defaults the runner to the local FnApiRunner, without DirectRunner's attempt to fetch Prism."""
     if not any(a == "--runner" or a.startswith("--runner=") for a in argv):
-        argv.append("--runner=FnApiRunner")   # the local runner, without DirectRunner's attempt to fetch Prism
-    options = PipelineOptions(argv)
+        argv = [*argv, "--runner=FnApiRunner"]
+    return argv
+
+
+def configure_logging() -> None:
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(message)s")
+    for handler in logging.getLogger().handlers:      # a harmless warning every local worker prints at start
+        handler.addFilter(lambda record: "semi_persistent_directory" not in record.getMessage())
+
+
+def run(argv: list[str] | None = None) -> dict | None:
+    options = PipelineOptions(with_local_runner(list(sys.argv[1:] if argv is None else argv)))
     opts = options.view_as(PretrainOptions)
     missing = [f"--{name}" for name in ("sources", "output") if not getattr(opts, name)]
     if missing:
@@ -136,13 +171,16 @@ def run(argv: list[str] | None = None) -> dict | None:
     result.wait_until_finish()
     if dry_run:
         return {"dry_run": True, "job": getattr(result, "job", None)}
-    return finish(output, rules, sources, options, started, time.monotonic() - t0)
+    return finish(output, rules, sources, options, started, time.monotonic() - t0, config)
 
 
-def finish(output: str, rules: LoadedRules, sources: SourcesFile, options: PipelineOptions, started: str, seconds: float) -> dict:
+def finish(output: str, rules: LoadedRules, sources: SourcesFile, options: PipelineOptions, started: str, seconds: float,
+           config: PretrainConfig | None = None) -> dict:
     stats_path = mf.join(output, *STATS_FILE) + ".json"
     stats = mf.read_json(stats_path)
     counts = stats["counts"]
+    if FileSystems.exists(mf.join(output, STAGING_DIR)):
+        FileSystems.delete([mf.join(output, STAGING_DIR)])
     outputs = mf.list_outputs(output)
     manifest = {
         "kind": "pretrain",
@@ -159,6 +197,7 @@ def finish(output: str, rules: LoadedRules, sources: SourcesFile, options: Pipel
         "sources": {s.name: {"lang": s.lang, "category": s.category, "format": s.format, "files": list(s.patterns)} for s in sources.sources},
         "inputs": stats["inputs"],
         "counts": _structured_counts(counts),
+        **(_dedupe_sections(counts, config.dedupe) if config and config.dedupe.active else {}),
         "accounting": mf.accounting(counts, outputs),
         "outputs": outputs,
     }
@@ -167,12 +206,40 @@ def finish(output: str, rules: LoadedRules, sources: SourcesFile, options: Pipel
     return manifest
 
 
+def _dedupe_sections(counts: dict, dedupe: DedupeConfig) -> dict:
+    """The manifest's `dedupe` and `sampling` sections, from the run's counters."""
+    section = {"enabled": dedupe.enabled, "mode": dedupe.mode, "tfidf_threshold": dedupe.tfidf_threshold,
+               "minhash": {"num_perm": dedupe.minhash.num_perm, "bands": dedupe.minhash.bands, "rows": dedupe.minhash.rows,
+                           "char_ngram": dedupe.minhash.char_n, "word_ngram": dedupe.minhash.word_n},
+               "max_bucket": dedupe.max_bucket, "cc_rounds": dedupe.cc_rounds,
+               "exact_duplicates_removed": counts.get("rejected:exact_duplicate", 0),
+               "near_duplicates_removed": counts.get("rejected:near_duplicate", 0), "cosine_histogram": {}}
+    before: dict = {}
+    after: dict = {}
+    unit = dedupe.sampling.unit
+    for key, n in counts.items():
+        head, _, rest = key.partition(":")
+        if head == "dedupe":
+            section[rest] = n
+        elif head == "max" and rest.startswith("dedupe_"):
+            section[rest[len("dedupe_"):]] = n
+        elif head == "dedupe_cosine":
+            section["cosine_histogram"][rest] = n
+        elif head in ("sampling_in", "sampling_out") and rest.endswith(":" + unit):
+            (before if head == "sampling_in" else after)[rest.rpartition(":")[0]] = n
+    report = sampling.report(dedupe.sampling, before, after)
+    report["sampled_out"] = counts.get("sampled_out", 0)
+    return {"dedupe": section, "sampling": report}
+
+
 def _structured_counts(counts: dict) -> dict:
     """Flat "kind:key" counters -> nested sections of the manifest."""
-    out: dict = {"read": 0, "written": 0, "rejected": 0, "dead_letter": 0, "by_rule": {}, "by_error": {},
+    out: dict = {"read": 0, "written": 0, "rejected": 0, "dead_letter": 0, "sampled_out": 0, "by_rule": {}, "by_error": {},
                  "stages": {}, "languages": {}, "by_source": {}, "input_files": 0, "input_bytes": 0, "unmatched_patterns": 0}
     for key, n in counts.items():
         head, _, rest = key.partition(":")
+        if head in ("dedupe", "dedupe_cosine", "max", "sampling_in", "sampling_out"):
+            continue                                  # in the dedupe and sampling sections
         if not rest:
             out[head] = n
         elif head == "rejected":
@@ -196,14 +263,23 @@ def summary(manifest: dict, output: str) -> str:
         f"  written      {c['written']}",
         f"  rejected     {c['rejected']}" + "".join(f"\n    {k:<22} {v}" for k, v in sorted(c["by_rule"].items())),
         f"  dead letters {c['dead_letter']}" + "".join(f"\n    {k:<22} {v}" for k, v in sorted(c["by_error"].items())),
+        *([f"  sampled out  {c['sampled_out']}"] if "sampling" in manifest else []),
         "  languages    " + ", ".join(f"{k} {v}" for k, v in sorted(c["languages"].items())),
         f"  converted Traditional->Simplified: {c['stages'].get('t2s_converted', 0)}",
-        f"  accounting   read {a['read']} = written {a['written']} + rejected {a['rejected']} + dead letters {a['dead_letter']}: "
+        *([_dedupe_line(manifest["dedupe"])] if "dedupe" in manifest else []),
+        f"  accounting   read {a['read']} = written {a['written']} + rejected {a['rejected']} + dead letters {a['dead_letter']}"
+        + f" + sampled out {a['sampled_out']}: "
         + ("holds" if a["holds"] else "DOES NOT HOLD"),
         f"output:   {mf.join(output, 'data')}",
         f"manifest: {mf.join(output, 'manifest.json')}",
     ]
     return "\n".join(lines)
+
+
+def _dedupe_line(d: dict) -> str:
+    return (f"  dedupe       {d['mode']}: {d.get('candidate_pairs', 0)} candidate pairs, {d.get('verified_pairs', 0)} verified, "
+            f"{d.get('clustered_documents', 0)} documents in clusters; removed {d['exact_duplicates_removed']} exact "
+            f"and {d['near_duplicates_removed']} near copies")
 
 
 def print_help() -> None:
@@ -219,9 +295,7 @@ def main(argv: list[str] | None = None) -> int:
     if {"-h", "--help"} & set(sys.argv[1:] if argv is None else argv):
         print_help()
         return 0
-    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(message)s")
-    for handler in logging.getLogger().handlers:      # a harmless warning every local worker prints at start
-        handler.addFilter(lambda record: "semi_persistent_directory" not in record.getMessage())
+    configure_logging()
     try:
         result = run(argv)
     except UsageError as e:

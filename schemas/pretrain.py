@@ -9,7 +9,7 @@ from pipelines.text.quality_signals import SIGNAL_NAMES
 # re-threshold without recomputing: q_symbol_ratio, q_dup_line_frac, ...
 SIGNAL_COLUMNS = tuple(f"q_{name}" for name in SIGNAL_NAMES)
 
-SCHEMA_VERSION = "pretrain/2"
+SCHEMA_VERSION = "pretrain/3"
 _META = {b"schema_version": SCHEMA_VERSION.encode()}
 
 DOCUMENT = pa.schema(
@@ -31,6 +31,11 @@ DOCUMENT = pa.schema(
         pa.field("quality_prior", pa.float32()),                # the source's prior from the rules
         pa.field("sensitive_hits", pa.int32()),                 # sensitive-word hits (after allow-lists), all lists
         *[pa.field(c, pa.float32()) for c in SIGNAL_COLUMNS],
+        # Filled by the dedupe stage: the cluster (its kept/best member's id; the document's own id
+        # when it has no copies), its size, and the sampling weight (1 / size in `weight` mode).
+        pa.field("cluster_id", pa.string()),
+        pa.field("cluster_size", pa.int32()),
+        pa.field("weight", pa.float32()),
     ],
     metadata=_META,
 )
@@ -47,6 +52,7 @@ REJECTED = pa.schema(
         pa.field("lang", pa.string()),
         pa.field("source_file", pa.string()),
         pa.field("source_line", pa.int64()),
+        pa.field("dup_of", pa.string()),                        # duplicates: the id of the kept copy
     ],
     metadata=_META,
 )
@@ -66,3 +72,16 @@ DEAD_LETTER = pa.schema(
 # Bound on the raw bytes / text kept in audit records, so a 4 MB junk line stays small.
 RAW_PREFIX_BYTES = 2048
 TEXT_PREFIX_CHARS = 500
+
+# Documents that the proportional sampling left out: counted, and listed so a run can be audited.
+SAMPLED = pa.schema(
+    [
+        pa.field("id", pa.string(), nullable=False),
+        pa.field("source", pa.string()),
+        pa.field("lang", pa.string()),
+        pa.field("category", pa.string()),
+        pa.field("n_bytes", pa.int64()),
+        pa.field("weight", pa.float32()),
+    ],
+    metadata=_META,
+)

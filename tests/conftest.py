@@ -38,3 +38,22 @@ def processor_config():
     sources = (Source("zh_web", "zh", "web", ("x",)), Source("en_web", "en", "web", ("x",)),
                Source("pages", "en", "web", ("x",), format="html", text_field="html"))
     return PretrainConfig.from_rules(rules.data, sources, DEFAULT_RULES.parent)
+
+
+def rules_copy(folder: Path, edit=None) -> Path:
+    """A copy of cleaning_rules/pretrain.yaml in `folder`, with the files it refers to made absolute,
+    after `edit(rules)` changed what a test needs."""
+    import yaml
+    from pipelines.pretrain import DEFAULT_RULES
+
+    base = DEFAULT_RULES.parent
+    rules = yaml.safe_load(DEFAULT_RULES.read_text(encoding="utf-8"))
+    rules["quality"]["model"]["path"] = str(base / rules["quality"]["model"]["path"])
+    for wl in rules["sensitive_words"]["lists"]:
+        wl["paths"] = [str(base / p) for p in wl["paths"]]
+        wl["allow_paths"] = [str(base / p) for p in wl.get("allow_paths", [])]
+    if edit:
+        edit(rules)
+    path = Path(folder) / "rules.yaml"
+    path.write_text(yaml.safe_dump(rules, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return path

@@ -9,7 +9,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from pipelines import pretrain
-from tests.conftest import REPO, write_lines, write_sources
+from tests.conftest import REPO, rules_copy, write_lines, write_sources
 
 ZH = "今天天气很好，我们一起去公园散步，看到了很多美丽的花朵和绿树。"
 ZH_HANT = "今天天氣很好，我們一起去公園散步，看到了很多美麗的花朵和綠樹。"
@@ -69,8 +69,11 @@ def read(out, folder):
 
 @pytest.fixture(scope="module")
 def run(corpus, tmp_path_factory):
+    """The shipped rules, with dedupe in weight mode: copies stay (with their cluster), so the
+    cleaning of each one can be checked; drop mode is covered by test_dedupe_pipeline and the sample run."""
     out = tmp_path_factory.mktemp("out")
-    manifest = pretrain.run(["--sources", str(corpus / "sources.json"), "--output", str(out), "--overwrite"])
+    rules_path = rules_copy(tmp_path_factory.mktemp("rules"), lambda r: r["dedupe"].update(mode="weight"))
+    manifest = pretrain.run(["--sources", str(corpus / "sources.json"), "--output", str(out), "--rules", str(rules_path), "--overwrite"])
     return out, manifest
 
 
@@ -78,8 +81,8 @@ def test_every_record_is_accounted_for(run):
     out, manifest = run
     a = manifest["accounting"]
     assert a["holds"]
-    assert (a["read"], a["written"], a["rejected"], a["dead_letter"]) == (48, 37, 3, 8)
-    assert a["rows_in_files"] == {"data": 37, "rejected": 3, "dead_letter": 8}
+    assert (a["read"], a["written"], a["rejected"], a["dead_letter"], a["sampled_out"]) == (48, 37, 3, 8, 0)
+    assert a["rows_in_files"] == {"data": 37, "rejected": 3, "dead_letter": 8, "sampled_out": 0}
     assert json.loads((out / "manifest.json").read_text()) == manifest
 
 
@@ -112,6 +115,17 @@ def test_documents_are_cleaned_converted_and_labelled(run):
     assert len(hashed) == 1 and hashed[0]["source"] == "zh_web"
 
 
+def test_copies_after_cleaning_form_one_weighted_cluster(run):
+    """The same sentence four times (Traditional script, HTML and special tokens around it)."""
+    out, manifest = run
+    docs = {d["id"]: d for d in read(out, "data")}
+    copies = [docs[i] for i in ("zh-1", "zh-2", "zh-3", "w-2")]
+    assert {d["cluster_id"] for d in copies} == {"w-2"} and {d["cluster_size"] for d in copies} == {4}   # best score: wiki prior
+    assert sum(d["weight"] for d in copies) == pytest.approx(1.0)
+    assert docs["en-3"]["cluster_id"] == "en-3" and docs["en-3"]["weight"] == 1.0
+    assert manifest["dedupe"]["mode"] == "weight" and manifest["dedupe"]["clustered_documents"] == 4
+
+
 def test_html_pages_keep_the_article_and_drop_the_chrome(run):
     out, _ = run
     docs = {d["id"]: d for d in read(out, "data")}
@@ -135,17 +149,24 @@ def test_manifest_records_inputs_rules_and_code_version(run, corpus):
     assert {i["source"] for i in manifest["inputs"]} == {"zh_web", "en_web", "wiki", "pages"}
     assert manifest["counts"]["input_files"] == 4
     assert manifest["counts"]["stages"]["t2s_converted"] == 2
-    assert manifest["counts"]["by_source"]["en_web"] == {"read": 33, "written": 30}
+    assert manifest["counts"]["by_source"]["en_web"] == {"read": 33, "cleaned": 30, "written": 30}
     assert manifest["code_version"]["package"]
     assert all(f["path"].startswith("data/") for f in manifest["outputs"]["data"])
 
 
-def test_two_worker_processes_give_the_same_result(corpus, run, tmp_path):
+def test_two_worker_processes_give_the_same_result_and_drop_mode_keeps_one_copy(corpus, run, tmp_path):
+    """Shipped rules (drop mode), two worker processes: the copies collapse to the one with the best
+    quality score (the wiki source has the higher prior); everything else is as in the one-process run."""
     _, single = run
     multi = pretrain.run(["--sources", str(corpus / "sources.json"), "--output", str(tmp_path / "out"),
                           "--direct_running_mode=multi_processing", "--direct_num_workers=2"])
-    assert multi["accounting"] == single["accounting"]
-    assert sorted(d["id"] for d in read(tmp_path / "out", "data")) == sorted(d["id"] for d in read(run[0], "data"))
+    copies = {"zh-1", "zh-2", "zh-3", "w-2"}
+    rejected = {r["id"]: r for r in read(tmp_path / "out", "rejected")}
+    assert copies - rejected.keys() == {"w-2"}
+    assert all(rejected[i]["rule"] == "exact_duplicate" and rejected[i]["dup_of"] == "w-2" for i in copies - {"w-2"})
+    a = multi["accounting"]
+    assert a["holds"] and a["written"] == single["accounting"]["written"] - 3 and a["rejected"] == single["accounting"]["rejected"] + 3
+    assert sorted(d["id"] for d in read(tmp_path / "out", "data")) == sorted(d["id"] for d in read(run[0], "data") if d["id"] not in copies - {"w-2"})
 
 
 def test_an_earlier_run_is_not_overwritten_by_accident(corpus, run):

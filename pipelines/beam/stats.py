@@ -6,14 +6,20 @@ from collections import Counter
 import apache_beam as beam
 
 
+MAX_PREFIX = "max:"
+
+
 class MergeStats(beam.CombineFn):
-    """Merges {"counts": {...}, "inputs": [...]} dicts: counts add up, inputs concatenate."""
+    """Merges {"counts": {...}, "inputs": [...]} dicts: counts add up (those named "max:..."
+    keep the largest value), inputs concatenate."""
 
     def create_accumulator(self):
         return {"counts": Counter(), "inputs": []}
 
     def add_input(self, acc, stats):
-        acc["counts"].update(stats.get("counts", {}))
+        counts = acc["counts"]
+        for key, n in stats.get("counts", {}).items():
+            counts[key] = max(counts.get(key, n), n) if key.startswith(MAX_PREFIX) else counts[key] + n
         acc["inputs"].extend(stats.get("inputs", []))
         return acc
 

@@ -189,11 +189,10 @@ def estimated_jaccard(sig_a: np.ndarray, sig_b: np.ndarray) -> float:
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
-_BAND_KEY_DTYPE = np.dtype([("band", ">u2"), ("hash", ">u8")])
-BAND_KEY_LEN = _BAND_KEY_DTYPE.itemsize  # 10 bytes: 2-byte band index + 8-byte band hash
 
 
-def _splitmix64(z: np.ndarray) -> np.ndarray:
+def splitmix64(z: np.ndarray) -> np.ndarray:
+    """The splitmix64 finaliser: a fast 64-bit mix (uint64 wraparound on purpose)."""
     z = (z ^ (z >> np.uint64(30))) * _M1
     z = (z ^ (z >> np.uint64(27))) * _M2
     return z ^ (z >> np.uint64(31))
@@ -205,25 +204,17 @@ def _band_hashes(sigs: np.ndarray, bands: int, rows: int) -> np.ndarray:
     with np.errstate(over="ignore"):
         h = np.full(r.shape[:2], np.uint64(rows), dtype=np.uint64)
         for j in range(rows):
-            h = _splitmix64(h ^ (r[:, :, j] + _GOLDEN * np.uint64(j + 1)))
+            h = splitmix64(h ^ (r[:, :, j] + _GOLDEN * np.uint64(j + 1)))
     return h
 
 
-def band_keys_batch(sigs: np.ndarray, config: MinHashConfig = MinHashConfig()) -> list[list[bytes]]:
-    """One list of ``config.bands`` keys per signature row; key = band index (2 bytes BE) +
-    64-bit hash of the band's rows (8 bytes BE). Equal bands give equal keys."""
+def band_keys(sigs: np.ndarray, config: MinHashConfig = MinHashConfig()) -> np.ndarray:
+    """(n, bands) uint64 LSH keys: a hash of each band's rows with the band index mixed in, so
+    equal keys mean "same band, same rows" (up to 64-bit collisions) and the keys of all bands
+    can share one grouping."""
     sigs = np.ascontiguousarray(sigs, dtype=np.uint64)
     if sigs.ndim != 2 or sigs.shape[1] != config.num_perm:
         raise ValueError(f"expected (n, {config.num_perm}) signatures, got {sigs.shape}")
-    n, b = sigs.shape[0], config.bands
-    packed = np.empty((n, b), dtype=_BAND_KEY_DTYPE)
-    packed["band"] = np.arange(b, dtype=np.uint16)[None, :]
-    packed["hash"] = _band_hashes(sigs, b, config.rows)
-    raw = packed.tobytes()
-    L = BAND_KEY_LEN
-    return [[raw[(i * b + k) * L:(i * b + k + 1) * L] for k in range(b)] for i in range(n)]
-
-
-def band_keys(signature_row: np.ndarray, config: MinHashConfig = MinHashConfig()) -> list[bytes]:
-    """Band keys of one signature (same keys as :func:`band_keys_batch`)."""
-    return band_keys_batch(np.asarray(signature_row, dtype=np.uint64).reshape(1, -1), config)[0]
+    h = _band_hashes(sigs, config.bands, config.rows)
+    with np.errstate(over="ignore"):
+        return splitmix64(h + _GOLDEN * np.arange(1, config.bands + 1, dtype=np.uint64)[None, :])

@@ -1,0 +1,110 @@
+"""Benchmark of the dedupe stage on the labelled corpus from shared/bench/make_corpus.py.
+
+    python -m bench.dedupe_bench [--target-mb 30] [--grow-mb 120] [--seed 1]
+
+For each corpus size, in one invocation so the figures are comparable:
+  cleaned    the pretraining pipeline with dedupe off (cached in bench/results/cleaned-*),
+             whose documents are the input of everything below;
+  reference  datasketch's MinHashLSH used directly, in one process, on the same
+             shingles (bench/dedupe_reference.py): candidates only, no verification;
+  beam x2    `python -m pipelines.dedupe_corpus` (drop mode), local runner, two workers:
+             exact + MinHash-LSH + TF-IDF verification + components + resolution;
+  weight     the same in weight mode (checks that each cluster's weights sum to 1).
+Reports docs/s and peak memory (whole process tree) beside the reference's, the
+memory growth from the small to the large corpus, and precision / recall against
+truth.jsonl (bench/dedupe_accuracy.py). Results: bench/results/dedupe_bench.json.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import yaml
+
+from bench.dedupe_accuracy import evaluate_dedupe, weight_sums
+from bench.dedupe_reference import run_reference
+from bench.pretrain_bench import MAKE_CORPUS, RESULTS, build_corpus, measure, rules_variant
+
+
+def cleaned_corpus(corpus: Path, mb: float, seed: int) -> Path:
+    """The corpus after the cleaning stages (dedupe off), built once and cached."""
+    out = RESULTS / f"cleaned-{mb:g}mb-seed{seed}"
+    if not (out / "manifest.json").exists():
+        rules = yaml.safe_load(rules_variant("ldnoobw").read_text(encoding="utf-8"))
+        rules["dedupe"]["enabled"] = False
+        path = RESULTS / "rules-no-dedupe.yaml"
+        path.write_text(yaml.safe_dump(rules, allow_unicode=True, sort_keys=False), encoding="utf-8")
+        print(f"cleaning {corpus.name} (dedupe off) into {out} ...", flush=True)
+        measure([sys.executable, "-m", "pipelines.pretrain", "--sources", str(corpus / "sources.json"), "--output", str(out),
+                 "--rules", str(path), "--overwrite", "--direct_running_mode=multi_processing", "--direct_num_workers=2"])
+    return out
+
+
+def documents(cleaned: Path) -> list[tuple[str, str, str]]:
+    docs = []
+    for f in sorted((cleaned / "data").glob("*.parquet")):
+        t = pq.read_table(f, columns=["id", "text", "lang"])
+        docs.extend(zip(t.column("id").to_pylist(), t.column("text").to_pylist(), t.column("lang").to_pylist()))
+    return docs
+
+
+def run_dedupe(cleaned: Path, out: Path, mode: str) -> dict:
+    shutil.rmtree(out, ignore_errors=True)
+    m = measure([sys.executable, "-m", "pipelines.dedupe_corpus", "--input", str(cleaned / "data" / "*.parquet"),
+                 "--output", str(out), "--mode", mode, "--direct_running_mode=multi_processing", "--direct_num_workers=2"])
+    manifest = json.loads((out / "manifest.json").read_text())
+    m["docs"] = manifest["counts"]["read"]
+    m["docs_per_s"] = round(m["docs"] / m["seconds"], 1)
+    m["accounting_holds"] = manifest["accounting"]["holds"]
+    m["dedupe"] = {k: v for k, v in manifest["dedupe"].items() if k != "cosine_histogram"}
+    return m
+
+
+def bench_size(mb: float, seed: int, accuracy: bool) -> dict:
+    corpus = build_corpus(mb, seed)
+    cleaned = cleaned_corpus(corpus, mb, seed)
+    docs = documents(cleaned)
+    print(f"corpus {corpus.name}: {len(docs)} cleaned documents", flush=True)
+    ref = run_reference(docs)
+    print(f"  reference  {ref['seconds']:7.1f} s  {ref['docs_per_s']:8.0f} docs/s  peak {ref['peak_rss_mb']:7.0f} MB", flush=True)
+    beam = run_dedupe(cleaned, RESULTS / f"dedupe-drop-{mb:g}mb", "drop")
+    print(f"  beam x2    {beam['seconds']:7.1f} s  {beam['docs_per_s']:8.0f} docs/s  peak {beam['peak_mb']:7.0f} MB", flush=True)
+    result = {"corpus": str(corpus), "documents": len(docs), "reference": ref, "beam_x2": beam,
+              "throughput_ratio": round(beam["docs_per_s"] / ref["docs_per_s"], 3)}
+    if accuracy:
+        result["accuracy"] = evaluate_dedupe(RESULTS / f"dedupe-drop-{mb:g}mb", corpus / "truth.jsonl", corpus / "raw")
+        weight = run_dedupe(cleaned, RESULTS / f"dedupe-weight-{mb:g}mb", "weight")
+        result["weight_mode"] = {"run": weight, **weight_sums(RESULTS / f"dedupe-weight-{mb:g}mb")}
+    return result
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--target-mb", type=float, default=30)
+    ap.add_argument("--grow-mb", type=float, default=120, help="second corpus size for the memory-growth check (0: skip)")
+    ap.add_argument("--seed", type=int, default=1)
+    a = ap.parse_args(argv)
+    if not MAKE_CORPUS.exists():
+        print(f"{MAKE_CORPUS} not found: the benchmark needs ../shared", file=sys.stderr)
+        return 2
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    report = {"small": bench_size(a.target_mb, a.seed, accuracy=True)}
+    if a.grow_mb:
+        report["large"] = bench_size(a.grow_mb, a.seed, accuracy=False)
+        s, l = report["small"], report["large"]
+        report["memory_growth"] = {"input_ratio": round(l["documents"] / s["documents"], 3),
+                                   "beam_peak_ratio": round(l["beam_x2"]["peak_mb"] / s["beam_x2"]["peak_mb"], 3),
+                                   "reference_peak_ratio": round(l["reference"]["peak_rss_mb"] / s["reference"]["peak_rss_mb"], 3)}
+    (RESULTS / "dedupe_bench.json").write_text(json.dumps(report, ensure_ascii=False, indent=1))
+    print(json.dumps({k: {kk: vv for kk, vv in v.items() if kk in ("throughput_ratio", "accuracy", "weight_mode")} if isinstance(v, dict) and "reference" in v else v
+                      for k, v in report.items()}, indent=1, default=str))
+    print(f"results: {RESULTS / 'dedupe_bench.json'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,50 @@
+"""Dedupe settings from the rules file's `dedupe:` section."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from pipelines.dedupe.clusters import MODES
+from pipelines.dedupe.sampling import SamplingConfig
+from pipelines.text.minhash import MinHashConfig
+
+
+@dataclass(frozen=True)
+class DedupeConfig:
+    enabled: bool = True
+    mode: str = "drop"                       # drop | weight
+    exact: bool = True
+    near: bool = True
+    minhash: MinHashConfig = MinHashConfig()
+    tfidf_threshold: float = 0.7             # cosine at or above which a candidate pair is a duplicate
+    df_buckets: int = 2**20
+    max_bucket: int = 20                     # larger LSH buckets are linked linearly, not pairwise
+    shards: int = 32                         # parallelism of the grouping steps
+    cc_rounds: int = 12
+    sampling: SamplingConfig = field(default_factory=SamplingConfig)
+
+    def __post_init__(self):
+        if self.mode not in MODES:
+            raise ValueError(f"dedupe mode must be one of {MODES}, got {self.mode!r}")
+        if not 0.0 < self.tfidf_threshold <= 1.0:
+            raise ValueError("dedupe tfidf threshold must be in (0, 1]")
+        for name in ("df_buckets", "max_bucket", "shards", "cc_rounds"):
+            if getattr(self, name) < (2 if name == "max_bucket" else 1):
+                raise ValueError(f"dedupe {name} is too small: {getattr(self, name)}")
+
+    @property
+    def active(self) -> bool:
+        """Whether the run needs the dedupe/sampling stage at all."""
+        return self.enabled or self.sampling.target is not None
+
+    @classmethod
+    def from_rules(cls, dedupe: dict | None, sampling: dict | None) -> "DedupeConfig":
+        d = dedupe or {"enabled": False}
+        m = d.get("minhash", {})
+        mh = MinHashConfig(num_perm=m.get("num_perm", 128), bands=m.get("bands", 16), rows=m.get("rows", 8),
+                           char_n=m.get("char_ngram", 5), word_n=m.get("word_ngram", 3), seed=m.get("seed", 1))
+        t = d.get("tfidf", {})
+        return cls(enabled=d.get("enabled", True), mode=d.get("mode", "drop"), exact=d.get("exact", True),
+                   near=d.get("near", True), minhash=mh, tfidf_threshold=t.get("threshold", 0.7),
+                   df_buckets=t.get("df_buckets", 2**20), max_bucket=d.get("max_bucket", 20),
+                   shards=d.get("shards", 32), cc_rounds=d.get("cc_rounds", 12),
+                   sampling=SamplingConfig.from_rules(sampling or {}))
