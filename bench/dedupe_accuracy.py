@@ -116,7 +116,22 @@ def _share(hit: int, n: int) -> float:
     return round(hit / n, 6) if n else 0.0
 
 
-def evaluate_dedupe(output_dir, truth_path, raw_dir) -> dict:
+def cleaned_texts_by_id(cleaned_dir: Path, ids: set[str]) -> dict[str, str]:
+    """Texts as the dedupe stage saw them (after normalization and Traditional->Simplified) from
+    Parquet documents under cleaned_dir."""
+    import pyarrow.parquet as pq
+    out: dict[str, str] = {}
+    for path in sorted(Path(cleaned_dir).glob("**/*.parquet")):
+        t = pq.read_table(path, columns=["id", "text"])
+        for rid, text in zip(t.column("id").to_pylist(), t.column("text").to_pylist()):
+            if rid in ids and rid not in out:
+                out[rid] = text
+    return out
+
+
+def evaluate_dedupe(output_dir, truth_path, raw_dir, cleaned_dir=None) -> dict:
+    """cleaned_dir: documents as they entered dedupe; their texts decide the Jaccard of a removal
+    (a Traditional copy converted to Simplified is compared as converted). Raw texts otherwise."""
     output_dir = Path(output_dir)
     truth = {t["id"]: t for t in read_jsonl(Path(truth_path))}
     kept_rows = read_folder(output_dir, "data", ["id"])
@@ -133,7 +148,8 @@ def evaluate_dedupe(output_dir, truth_path, raw_dir) -> dict:
 
     # Raw texts of removed records and of what they were removed as duplicates of.
     need = {i for i in removed if i in truth} | {d for i, d in removed.items() if i in truth and isinstance(d, str)}
-    texts = raw_texts_by_id(Path(raw_dir), need)
+    texts = cleaned_texts_by_id(Path(cleaned_dir), need) if cleaned_dir else {}
+    texts.update({k: v for k, v in raw_texts_by_id(Path(raw_dir), need - texts.keys()).items()})
 
     def cluster(rid):
         t = truth.get(rid)

@@ -76,7 +76,8 @@ def bench_size(mb: float, seed: int, accuracy: bool) -> dict:
     result = {"corpus": str(corpus), "documents": len(docs), "reference": ref, "beam_x2": beam,
               "throughput_ratio": round(beam["docs_per_s"] / ref["docs_per_s"], 3)}
     if accuracy:
-        result["accuracy"] = evaluate_dedupe(RESULTS / f"dedupe-drop-{mb:g}mb", corpus / "truth.jsonl", corpus / "raw")
+        result["accuracy"] = evaluate_dedupe(RESULTS / f"dedupe-drop-{mb:g}mb", corpus / "truth.jsonl", corpus / "raw",
+                                             cleaned / "data")
         weight = run_dedupe(cleaned, RESULTS / f"dedupe-weight-{mb:g}mb", "weight")
         result["weight_mode"] = {"run": weight, **weight_sums(RESULTS / f"dedupe-weight-{mb:g}mb")}
     return result

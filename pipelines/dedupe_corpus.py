@@ -31,8 +31,8 @@ from pipelines import manifest as mf
 from pipelines.beam.dedupe_transforms import CLUSTER_COLUMNS, REJECTED, SAMPLED, STATS, DedupeAndSample, ExtractFeatures, extracted_outputs, list_chunks
 from pipelines.beam.stats import MergeStats
 from pipelines.dedupe.config import DedupeConfig
-from pipelines.pretrain import (RULES_SCHEMA, PretrainOptions, STATS_FILE, UsageError, _dedupe_sections, _prepare_output,
-                                _resolve_output, _structured_counts, configure_logging, with_local_runner)
+from pipelines.cli import (RULES_SCHEMA, STATS_FILE, PretrainOptions, UsageError, configure_logging, dedupe_sections,
+                           prepare_output, resolve_output, structured_counts, with_local_runner)
 from pipelines.readers import match
 from pipelines.rules import RulesError, load_rules
 from schemas import pretrain as schema
@@ -100,9 +100,9 @@ def run(argv: list[str] | None = None) -> dict:
             config = dataclasses.replace(config, mode=opts.mode, enabled=True)
     except (RulesError, ValueError) as e:
         raise UsageError(str(e)) from None
-    output = _resolve_output(common.output)
+    output = resolve_output(common.output)
     document_schema = output_schema(files[0])
-    _prepare_output(output, common.overwrite)
+    prepare_output(output, common.overwrite)
     log.warning("dedupe: %d file(s), mode %s, output %s", len(files), config.mode, output)
     started, t0 = mf.now(), time.monotonic()
     p = beam.Pipeline(options=options)
@@ -115,7 +115,7 @@ def run(argv: list[str] | None = None) -> dict:
         "started": started, "finished": mf.now(), "seconds": round(time.monotonic() - t0, 2),
         "runner": options.view_as(StandardOptions).runner, "input": opts.input, "input_files": files,
         "rules": {"path": rules.path, "sha256": rules.sha256},
-        "counts": _structured_counts(counts), **_dedupe_sections(counts, config),
+        "counts": structured_counts(counts), **dedupe_sections(counts, config),
         "accounting": mf.accounting(counts, outputs), "outputs": outputs,
     }
     mf.write_json(mf.join(output, "manifest.json"), manifest)

@@ -28,37 +28,18 @@ from pipelines import manifest as mf
 from pipelines.beam.dedupe_transforms import SAMPLED, DedupeAndSample, StageDocuments, extracted_outputs
 from pipelines.beam.pretrain_transforms import DEAD_LETTER, REJECTED, STATS, PlanSplits, ProcessBatches, ReadSplits
 from pipelines.beam.stats import MergeStats
-from pipelines.dedupe import sampling
-from pipelines.dedupe.config import DedupeConfig
+from pipelines.cli import (DEFAULT_RULES, RULES_SCHEMA, STAGING_DIR, STATS_FILE, PretrainOptions, UsageError, configure_logging,
+                           dedupe_sections, prepare_output, resolve_output, structured_counts, with_local_runner)
 from pipelines.document_processor import PretrainConfig
 from pipelines.readers import match
 from pipelines.rules import LoadedRules, RulesError, load_rules
 from pipelines.sources import SourcesError, SourcesFile, load_sources
 from schemas import pretrain as schema
 
-REPO = Path(__file__).resolve().parent.parent
-DEFAULT_RULES = REPO / "cleaning_rules" / "pretrain.yaml"
-RULES_SCHEMA = "pretrain_rules.schema.yaml"
-STATS_FILE = ("_run", "stats")
-STAGING_DIR = "_staging"
+__all__ = ["DEFAULT_RULES", "PretrainOptions", "UsageError", "build_pipeline", "run", "main"]
 OUTPUT_SCHEMAS = {"data": schema.DOCUMENT, "rejected": schema.REJECTED, "dead_letter": schema.DEAD_LETTER,
                   "sampled_out": schema.SAMPLED}
 log = logging.getLogger("pipelines.pretrain")
-
-
-class PretrainOptions(PipelineOptions):
-    @classmethod
-    def _add_argparse_args(cls, parser):
-        # Not argparse-required: Beam parses every registered options class for any
-        # pipeline in the process, so a required flag here would break unrelated pipelines.
-        parser.add_argument("--sources", help="sources file (JSON or YAML): source -> {lang, category, files, format} (required)")
-        parser.add_argument("--output", help="output folder (local path or gs:// URL) (required)")
-        parser.add_argument("--rules", default=str(DEFAULT_RULES), help="rules file (default: cleaning_rules/pretrain.yaml)")
-        parser.add_argument("--overwrite", action="store_true", help="replace the outputs of an earlier run in --output")
-
-
-class UsageError(Exception):
-    """A problem with the command line, the rules or the sources: reported before any work."""
 
 
 def _cleaned_not_written(stats: dict) -> dict:
@@ -123,45 +104,18 @@ def _build_config(rules: LoadedRules, sources: SourcesFile) -> PretrainConfig:
         raise UsageError(f"{rules.path}: {e}") from None
 
 
-def _prepare_output(output: str, overwrite: bool) -> None:
-    existing = [m.path for m in FileSystems.match([mf.join(output, "*")])[0].metadata_list] if FileSystems.exists(output) else []
-    if existing and not overwrite:
-        raise UsageError(f"{output} already holds {len(existing)} file(s) of an earlier run; pass --overwrite to replace them")
-    for name in (*mf.OUTPUT_DIRS, STATS_FILE[0], STAGING_DIR, "manifest.json"):
-        path = mf.join(output, name)
-        if FileSystems.exists(path):
-            FileSystems.delete([path])
-
-
-def _resolve_output(output: str) -> str:
-    return output if "://" in output else str(Path(output).resolve())
-
-
-def with_local_runner(argv: list[str]) -> list[str]:
-    """Defaults the runner to the local FnApiRunner, without DirectRunner's attempt to fetch Prism."""
-    if not any(a == "--runner" or a.startswith("--runner=") for a in argv):
-        argv = [*argv, "--runner=FnApiRunner"]
-    return argv
-
-
-def configure_logging() -> None:
-    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(message)s")
-    for handler in logging.getLogger().handlers:      # a harmless warning every local worker prints at start
-        handler.addFilter(lambda record: "semi_persistent_directory" not in record.getMessage())
-
-
 def run(argv: list[str] | None = None) -> dict | None:
     options = PipelineOptions(with_local_runner(list(sys.argv[1:] if argv is None else argv)))
     opts = options.view_as(PretrainOptions)
     missing = [f"--{name}" for name in ("sources", "output") if not getattr(opts, name)]
     if missing:
         raise UsageError(f"missing {' and '.join(missing)}; see: python -m pipelines.pretrain --help")
-    output = _resolve_output(opts.output)
+    output = resolve_output(opts.output)
     rules, sources = _load_inputs(opts)
     config = _build_config(rules, sources)
     dry_run = options.view_as(TestOptions).dry_run
     if not dry_run:
-        _prepare_output(output, opts.overwrite)
+        prepare_output(output, opts.overwrite)
     runner = options.view_as(StandardOptions).runner
     log.warning("pretrain: %d source(s), rules %s, output %s, runner %s", len(sources.sources), rules.path, output, runner)
     started, t0 = mf.now(), time.monotonic()
@@ -196,64 +150,14 @@ def finish(output: str, rules: LoadedRules, sources: SourcesFile, options: Pipel
         "sources_file": {"path": sources.path, "sha256": sources.sha256},
         "sources": {s.name: {"lang": s.lang, "category": s.category, "format": s.format, "files": list(s.patterns)} for s in sources.sources},
         "inputs": stats["inputs"],
-        "counts": _structured_counts(counts),
-        **(_dedupe_sections(counts, config.dedupe) if config and config.dedupe.active else {}),
+        "counts": structured_counts(counts),
+        **(dedupe_sections(counts, config.dedupe) if config and config.dedupe.active else {}),
         "accounting": mf.accounting(counts, outputs),
         "outputs": outputs,
     }
     mf.write_json(mf.join(output, "manifest.json"), manifest)
     FileSystems.delete([mf.join(output, STATS_FILE[0])])
     return manifest
-
-
-def _dedupe_sections(counts: dict, dedupe: DedupeConfig) -> dict:
-    """The manifest's `dedupe` and `sampling` sections, from the run's counters."""
-    section = {"enabled": dedupe.enabled, "mode": dedupe.mode, "tfidf_threshold": dedupe.tfidf_threshold,
-               "minhash": {"num_perm": dedupe.minhash.num_perm, "bands": dedupe.minhash.bands, "rows": dedupe.minhash.rows,
-                           "char_ngram": dedupe.minhash.char_n, "word_ngram": dedupe.minhash.word_n},
-               "max_bucket": dedupe.max_bucket, "cc_rounds": dedupe.cc_rounds,
-               "exact_duplicates_removed": counts.get("rejected:exact_duplicate", 0),
-               "near_duplicates_removed": counts.get("rejected:near_duplicate", 0), "cosine_histogram": {}}
-    before: dict = {}
-    after: dict = {}
-    unit = dedupe.sampling.unit
-    for key, n in counts.items():
-        head, _, rest = key.partition(":")
-        if head == "dedupe":
-            section[rest] = n
-        elif head == "max" and rest.startswith("dedupe_"):
-            section[rest[len("dedupe_"):]] = n
-        elif head == "dedupe_cosine":
-            section["cosine_histogram"][rest] = n
-        elif head in ("sampling_in", "sampling_out") and rest.endswith(":" + unit):
-            (before if head == "sampling_in" else after)[rest.rpartition(":")[0]] = n
-    report = sampling.report(dedupe.sampling, before, after)
-    report["sampled_out"] = counts.get("sampled_out", 0)
-    return {"dedupe": section, "sampling": report}
-
-
-def _structured_counts(counts: dict) -> dict:
-    """Flat "kind:key" counters -> nested sections of the manifest."""
-    out: dict = {"read": 0, "written": 0, "rejected": 0, "dead_letter": 0, "sampled_out": 0, "by_rule": {}, "by_error": {},
-                 "stages": {}, "languages": {}, "by_source": {}, "input_files": 0, "input_bytes": 0, "unmatched_patterns": 0}
-    for key, n in counts.items():
-        head, _, rest = key.partition(":")
-        if head in ("dedupe", "dedupe_cosine", "max", "sampling_in", "sampling_out"):
-            continue                                  # in the dedupe and sampling sections
-        if not rest:
-            out[head] = n
-        elif head == "rejected":
-            out["by_rule"][rest] = n
-        elif head == "dead_letter":
-            out["by_error"][rest] = n
-        elif head == "stage":
-            out["stages"][rest] = n
-        elif head == "lang":
-            out["languages"][rest] = n
-        elif head == "source":
-            name, _, what = rest.rpartition(":")
-            out["by_source"].setdefault(name, {})[what] = n
-    return out
 
 
 def summary(manifest: dict, output: str) -> str:

@@ -1,7 +1,6 @@
 """End to end: `python -m pipelines.dedupe_corpus` (the same Beam stages the pretraining pipeline runs
 after its filters) on a small corpus with exact copies, a chain of near copies, a boilerplate-sharing
 pair and unrelated documents."""
-import json
 import random
 
 import pyarrow as pa

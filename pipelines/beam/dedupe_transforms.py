@@ -27,7 +27,7 @@ import xxhash
 from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 
-from pipelines.beam.pretrain_transforms import progress
+from pipelines.beam.progress import progress
 from pipelines.dedupe import clusters, components as cc, sampling
 from pipelines.dedupe.candidates import bucket_pairs, exact_edges
 from pipelines.dedupe.config import DedupeConfig
@@ -329,9 +329,9 @@ def _members(element, n_shards):
     yield from _shard(members.select(clusters.MEMBERS.names).cast(clusters.MEMBERS), "root", n_shards)
 
 
-def _resolve(element, mode):
+def _resolve(element, mode, score_tie):
     shard, tables = element
-    decisions = clusters.resolve(concat(tables, clusters.MEMBERS), mode)
+    decisions = clusters.resolve(concat(tables, clusters.MEMBERS), mode, score_tie)
     for chunk in pc.unique(decisions.column("chunk")).to_pylist():
         yield chunk, decisions.filter(pc.equal(decisions.column("chunk"), chunk))
 
@@ -535,7 +535,7 @@ class DedupeAndSample(beam.PTransform):
                      | "JoinLabels" >> beam.CoGroupByKey()
                      | "Members" >> beam.FlatMap(_members, S)
                      | "GroupClusters" >> beam.GroupByKey()
-                     | "Resolve" >> beam.FlatMap(_resolve, c.mode))
+                     | "Resolve" >> beam.FlatMap(_resolve, c.mode, c.score_tie))
         unit = c.sampling.unit
         sizes = (extracted["features"] | "StratumSizes" >> beam.FlatMap(_stratum_sizes, unit)
                  | "SumSizes" >> beam.CombineGlobally(SumDicts()))

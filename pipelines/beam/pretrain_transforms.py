@@ -2,26 +2,20 @@
 from __future__ import annotations
 
 import os
-import sys
+
 import time
 
 import apache_beam as beam
 import pyarrow as pa
 
 from pipelines.document_processor import DocumentProcessor, PretrainConfig
+from pipelines.beam.progress import progress
 from pipelines.readers import match, plan_splits, read_split
 from schemas import pretrain as schema
 
 STATS = "stats"
 REJECTED = "rejected"
 DEAD_LETTER = "dead_letter"
-
-
-def progress(message: str) -> None:
-    """Progress on the terminal. Plain stderr: local worker processes share the driver's
-    terminal (their log records would arrive wrapped in Beam's log-forwarding format);
-    on Dataflow, stderr lands in the worker logs."""
-    print(f"{time.strftime('%H:%M:%S')} {message}", file=sys.stderr, flush=True)
 
 
 class PlanSplits(beam.DoFn):

@@ -31,8 +31,12 @@ DECISIONS = pa.schema([
 ])
 
 
-def resolve(members: pa.Table, mode: str) -> pa.Table:
-    """MEMBERS rows of whole clusters (grouped by root) -> DECISIONS rows."""
+def resolve(members: pa.Table, mode: str, score_tolerance: float = 0.0) -> pa.Table:
+    """MEMBERS rows of whole clusters (grouped by root) -> DECISIONS rows.
+
+    The kept ("best") member has the highest quality score; members within `score_tolerance`
+    of it count as tied (a quality score is an estimate: a few typos move it a little), and a
+    tie goes to the smallest id. Missing scores rank last."""
     if mode not in MODES:
         raise ValueError(f"dedupe mode must be one of {MODES}, got {mode!r}")
     if members.num_rows == 0:
@@ -42,9 +46,14 @@ def resolve(members: pa.Table, mode: str) -> pa.Table:
     t = t.sort_by([("root", "ascending"), ("score", "descending"), ("id", "ascending")])
     root = t.column("root").to_numpy()
     n = len(root)
-    first = np.concatenate([[True], root[1:] != root[:-1]])
-    starts = np.flatnonzero(first)
+    starts = np.flatnonzero(np.concatenate([[True], root[1:] != root[:-1]]))
     sizes = np.diff(np.concatenate([starts, [n]]))
+    if score_tolerance > 0:
+        # Move the tied members (score >= top - tolerance) first, smallest id first.
+        score = t.column("score").to_numpy()
+        tied = score >= np.repeat(score[starts], sizes) - score_tolerance
+        t = t.append_column("_tied", pa.array(tied)).sort_by(
+            [("root", "ascending"), ("_tied", "descending"), ("id", "ascending")]).drop_columns(["_tied"])
     best = np.repeat(starts, sizes)
     size = np.repeat(sizes, sizes).astype(np.int32)
     ids = t.column("id")

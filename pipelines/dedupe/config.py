@@ -15,16 +15,19 @@ class DedupeConfig:
     exact: bool = True
     near: bool = True
     minhash: MinHashConfig = MinHashConfig()
-    tfidf_threshold: float = 0.7             # cosine at or above which a candidate pair is a duplicate
+    score_tie: float = 0.05                  # quality scores this close to the best count as a tie (-> smallest id)
+    tfidf_threshold: float = 0.9             # cosine at or above which a candidate pair is a duplicate
     df_buckets: int = 2**20
     max_bucket: int = 20                     # larger LSH buckets are linked linearly, not pairwise
-    shards: int = 32                         # parallelism of the grouping steps
+    shards: int = 8                          # parallelism of the grouping steps
     cc_rounds: int = 12
     sampling: SamplingConfig = field(default_factory=SamplingConfig)
 
     def __post_init__(self):
         if self.mode not in MODES:
             raise ValueError(f"dedupe mode must be one of {MODES}, got {self.mode!r}")
+        if not 0.0 <= self.score_tie <= 1.0:
+            raise ValueError("dedupe score_tie must be in [0, 1]")
         if not 0.0 < self.tfidf_threshold <= 1.0:
             raise ValueError("dedupe tfidf threshold must be in (0, 1]")
         for name in ("df_buckets", "max_bucket", "shards", "cc_rounds"):
@@ -44,7 +47,8 @@ class DedupeConfig:
                            char_n=m.get("char_ngram", 5), word_n=m.get("word_ngram", 3), seed=m.get("seed", 1))
         t = d.get("tfidf", {})
         return cls(enabled=d.get("enabled", True), mode=d.get("mode", "drop"), exact=d.get("exact", True),
-                   near=d.get("near", True), minhash=mh, tfidf_threshold=t.get("threshold", 0.7),
+                   near=d.get("near", True), minhash=mh, tfidf_threshold=t.get("threshold", 0.9),
+                   score_tie=d.get("score_tie", 0.05),
                    df_buckets=t.get("df_buckets", 2**20), max_bucket=d.get("max_bucket", 20),
-                   shards=d.get("shards", 32), cc_rounds=d.get("cc_rounds", 12),
+                   shards=d.get("shards", 8), cc_rounds=d.get("cc_rounds", 12),
                    sampling=SamplingConfig.from_rules(sampling or {}))

@@ -15,7 +15,7 @@ import xxhash
 
 from pipelines.dedupe.config import DedupeConfig
 from pipelines.text.dedupe_key import exact_hash
-from pipelines.text.minhash import MinHasher, band_keys
+from pipelines.text.minhash import MinHasher, band_keys, fold
 from pipelines.text.tfidf import df_partial
 
 FEATURES = pa.schema([
@@ -63,7 +63,8 @@ class FeatureExtractor:
         texts = table.column("text").to_pylist()
         langs = table.column("lang").to_pylist()
         h = handles(chunk, n)
-        exact = np.fromiter((exact_hash(t) for t in texts), np.uint64, count=n)
+        folded = [fold(t) for t in texts]
+        exact = np.fromiter((exact_hash(t, f) for t, f in zip(texts, folded)), np.uint64, count=n)
         names = table.column_names
         features = pa.table({
             "handle": pa.array(h), "id": table.column("id").cast(pa.string()), "chunk": pa.array([chunk] * n, pa.string()),
@@ -74,7 +75,7 @@ class FeatureExtractor:
             "exact": pa.array(exact),
         }, schema=FEATURES)
         if self.config.near:
-            sigs = self.hasher.signatures([self.hasher.shingles(t, lang) for t, lang in zip(texts, langs)])
+            sigs = self.hasher.text_signatures(folded, langs, folded=True)
             keys = band_keys(sigs, self.config.minhash)
             b = keys.shape[1]
             bands = pa.table({"key": pa.array(keys.reshape(-1)), "handle": pa.array(np.repeat(h, b)),

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import sys
 import unicodedata
 
 DIGEST_SIZE = 16
@@ -30,7 +29,10 @@ _DROP_CATEGORIES = ("P", "S", "Z", "Cc", "Cf")
 def _drop_table() -> dict[int, None]:
     """str.translate table deleting every code point to drop (built once per process, ~0.5 s).
     translate measured ~3x faster than one regex character class of the same code points."""
-    return {cp: None for cp in range(sys.maxunicode + 1)
+    # Planes 0-3 and 14 hold every assigned whitespace/punctuation/symbol/control/format character
+    # (planes 15-16 are private use, category Co); scanning only those takes a fifth of the time.
+    ranges = (range(0, 0x40000), range(0xE0000, 0xE1000))
+    return {cp: None for r in ranges for cp in r
             if chr(cp).isspace() or unicodedata.category(chr(cp)).startswith(_DROP_CATEGORIES)}
 
 
@@ -39,8 +41,8 @@ def fold(text: str) -> str:
     return unicodedata.normalize("NFKC", text).casefold().translate(_drop_table())
 
 
-def _payload(text: str) -> bytes:
-    folded = fold(text)
+def _payload(text: str, casefolded: str | None = None) -> bytes:
+    folded = (casefolded.translate(_drop_table()) if casefolded is not None else fold(text))
     return (folded if folded else text).encode("utf-8", "surrogatepass")
 
 
@@ -49,7 +51,8 @@ def exact_key(text: str) -> str:
     return hashlib.blake2b(_payload(text), digest_size=DIGEST_SIZE).hexdigest()
 
 
-def exact_hash(text: str) -> int:
+def exact_hash(text: str, casefolded: str | None = None) -> int:
     """The same key as a 64-bit integer (blake2b-64), for vectorised grouping: with n documents
-    a false match needs a 64-bit collision, probability ~ n**2 / 2**65."""
-    return int.from_bytes(hashlib.blake2b(_payload(text), digest_size=8).digest(), "big")
+    a false match needs a 64-bit collision, probability ~ n**2 / 2**65.
+    casefolded: the text after NFKC + casefold, when the caller has it already."""
+    return int.from_bytes(hashlib.blake2b(_payload(text, casefolded), digest_size=8).digest(), "big")

@@ -26,6 +26,7 @@ Hashing scheme (deterministic across processes and machines, so workers agree):
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -71,6 +72,99 @@ def shingles(text: str, lang: str, char_n: int = 5, word_n: int = 3) -> set[byte
         return {whole.encode("utf-8", "surrogatepass")} if whole else set()
     return {" ".join(words[i:i + word_n]).encode("utf-8", "surrogatepass")
             for i in range(len(words) - word_n + 1)}
+
+
+def shingle_hashes(text: str, lang: str, char_n: int = 5, word_n: int = 3, seed: int = 1) -> np.ndarray:
+    """The 64-bit hashes of :func:`shingles` (the same n-grams), computed with numpy: the hot path.
+
+    A character n-gram's hash is a mix of a seeded linear combination of its code points; a
+    word n-gram's, of its words' xxh3 hashes. Sorted, unique; empty text gives an empty array."""
+    folded = unicodedata.normalize("NFKC", text).casefold()
+    if _is_char_lang(lang):
+        s = _WS.sub("", folded)
+        if len(s) <= char_n:
+            return _whole(s, seed)
+        units = np.frombuffer(s.encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(np.uint64)
+        n = char_n
+    else:
+        words = _WORD.findall(folded)
+        if len(words) <= word_n:
+            return _whole(" ".join(words) if words else _WS.sub(" ", folded).strip(), seed)
+        f = xxhash.xxh3_64_intdigest
+        units = np.fromiter((f(w.encode("utf-8", "surrogatepass"), seed) for w in words), dtype=np.uint64, count=len(words))
+        n = word_n
+    coeff = _coefficients(seed, n)
+    m = len(units) - n + 1
+    h = units[:m] * coeff[0]
+    for k in range(1, n):
+        h += units[k:k + m] * coeff[k]          # uint64 wraparound on purpose
+    return np.unique(splitmix64(h))
+
+
+def fold(text: str) -> str:
+    """NFKC + case folding: the form shingles are taken from."""
+    return unicodedata.normalize("NFKC", text).casefold()
+
+
+def batch_shingle_hashes(texts: Sequence[str], langs: Sequence[str], char_n: int = 5, word_n: int = 3,
+                         seed: int = 1, folded: bool = False) -> list[np.ndarray]:
+    """:func:`shingle_hashes` of many documents at once: one numpy pass over all of them.
+
+    Each document's array may repeat a hash (an n-gram that occurs twice): a MinHash minimum
+    does not care, and skipping the per-document ``unique`` is what makes this fast.
+    folded=True: the texts are :func:`fold`-ed already."""
+    out: list[np.ndarray] = [np.empty(0, np.uint64)] * len(texts)
+    char_units, char_docs, word_units, word_docs = [], [], [], []
+    f = xxhash.xxh3_64_intdigest
+    for i, (text, lang) in enumerate(zip(texts, langs)):
+        f_text = text if folded else fold(text)
+        if _is_char_lang(lang):
+            s = _WS.sub("", f_text)
+            if len(s) <= char_n:
+                out[i] = _whole(s, seed)
+            else:
+                char_units.append(s)
+                char_docs.append(i)
+        else:
+            words = _WORD.findall(f_text)
+            if len(words) <= word_n:
+                out[i] = _whole(" ".join(words) if words else _WS.sub(" ", f_text).strip(), seed)
+            else:
+                word_units.append(np.fromiter((f(w.encode("utf-8", "surrogatepass"), seed) for w in words), np.uint64, count=len(words)))
+                word_docs.append(i)
+    if char_docs:
+        lengths = np.fromiter((len(s) for s in char_units), np.int64, count=len(char_units))
+        units = np.frombuffer("".join(char_units).encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(np.uint64)
+        _ngram_hashes(units, lengths, char_n, seed, char_docs, out)
+    if word_docs:
+        lengths = np.fromiter((len(u) for u in word_units), np.int64, count=len(word_units))
+        _ngram_hashes(np.concatenate(word_units), lengths, word_n, seed, word_docs, out)
+    return out
+
+
+def _ngram_hashes(units: np.ndarray, lengths: np.ndarray, n: int, seed: int, docs: list[int], out: list) -> None:
+    """n-gram hashes over concatenated documents (each longer than n units); per-document views into out."""
+    coeff = _coefficients(seed, n)
+    m = len(units) - n + 1
+    h = units[:m] * coeff[0]
+    for k in range(1, n):
+        h += units[k:k + m] * coeff[k]          # uint64 wraparound on purpose
+    h = splitmix64(h)
+    starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
+    for doc, start, length in zip(docs, starts.tolist(), lengths.tolist()):
+        out[doc] = h[start:start + length - n + 1]     # grams that do not cross into the next document
+
+
+def _whole(s: str, seed: int) -> np.ndarray:
+    if not s:
+        return np.empty(0, np.uint64)
+    return np.array([xxhash.xxh3_64_intdigest(s.encode("utf-8", "surrogatepass"), seed)], dtype=np.uint64)
+
+
+@functools.lru_cache(maxsize=16)
+def _coefficients(seed: int, n: int) -> np.ndarray:
+    rng = np.random.RandomState(seed + 7919)
+    return (rng.randint(0, 1 << 63, size=n, dtype=np.uint64) << np.uint64(1)) | np.uint64(1)
 
 
 def jaccard(a: set, b: set) -> float:
@@ -137,11 +231,19 @@ class MinHasher:
 
     def signatures(self, shingle_sets: Sequence[Iterable[bytes]]) -> np.ndarray:
         """(n, num_perm) uint64 signatures; empty sets give EMPTY_VALUE rows."""
-        n, p = len(shingle_sets), self.config.num_perm
+        return self.signatures_of_hashes([self.hash_shingles(s) for s in shingle_sets])
+
+    def text_signatures(self, texts: Sequence[str], langs: Sequence[str], folded: bool = False) -> np.ndarray:
+        """Signatures of texts, via the vectorised :func:`batch_shingle_hashes` (the pipeline's path)."""
+        c = self.config
+        return self.signatures_of_hashes(batch_shingle_hashes(texts, langs, c.char_n, c.word_n, c.seed, folded))
+
+    def signatures_of_hashes(self, hashed: Sequence[np.ndarray]) -> np.ndarray:
+        """(n, num_perm) signatures from each document's 64-bit shingle hashes."""
+        n, p = len(hashed), self.config.num_perm
         out = np.full((n, p), EMPTY_VALUE, dtype=np.uint64)
         if n == 0:
             return out
-        hashed = [self.hash_shingles(s) for s in shingle_sets]
         lengths = np.fromiter((len(h) for h in hashed), dtype=np.int64, count=n)
         block = self._block
         i = 0

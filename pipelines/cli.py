@@ -1,0 +1,113 @@
+"""What the pipelines' command lines share: options, usage errors, output folders, logging, counts.
+
+Kept free of the cleaning stages' imports, so pipelines.dedupe_corpus and the dedupe
+workers start without loading models they do not use."""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from apache_beam.io.filesystems import FileSystems
+from apache_beam.options.pipeline_options import PipelineOptions
+
+from pipelines import manifest as mf
+from pipelines.dedupe import sampling
+from pipelines.dedupe.config import DedupeConfig
+
+REPO = Path(__file__).resolve().parent.parent
+DEFAULT_RULES = REPO / "cleaning_rules" / "pretrain.yaml"
+RULES_SCHEMA = "pretrain_rules.schema.yaml"
+STATS_FILE = ("_run", "stats")
+STAGING_DIR = "_staging"
+
+
+class PretrainOptions(PipelineOptions):
+    @classmethod
+    def _add_argparse_args(cls, parser):
+        # Not argparse-required: Beam parses every registered options class for any
+        # pipeline in the process, so a required flag here would break unrelated pipelines.
+        parser.add_argument("--sources", help="sources file (JSON or YAML): source -> {lang, category, files, format} (required)")
+        parser.add_argument("--output", help="output folder (local path or gs:// URL) (required)")
+        parser.add_argument("--rules", default=str(DEFAULT_RULES), help="rules file (default: cleaning_rules/pretrain.yaml)")
+        parser.add_argument("--overwrite", action="store_true", help="replace the outputs of an earlier run in --output")
+
+
+class UsageError(Exception):
+    """A problem with the command line, the rules or the sources: reported before any work."""
+
+
+def prepare_output(output: str, overwrite: bool) -> None:
+    existing = [m.path for m in FileSystems.match([mf.join(output, "*")])[0].metadata_list] if FileSystems.exists(output) else []
+    if existing and not overwrite:
+        raise UsageError(f"{output} already holds {len(existing)} file(s) of an earlier run; pass --overwrite to replace them")
+    for name in (*mf.OUTPUT_DIRS, STATS_FILE[0], STAGING_DIR, "manifest.json"):
+        path = mf.join(output, name)
+        if FileSystems.exists(path):
+            FileSystems.delete([path])
+
+
+def resolve_output(output: str) -> str:
+    return output if "://" in output else str(Path(output).resolve())
+
+
+def with_local_runner(argv: list[str]) -> list[str]:
+    """Defaults the runner to the local FnApiRunner, without DirectRunner's attempt to fetch Prism."""
+    if not any(a == "--runner" or a.startswith("--runner=") for a in argv):
+        argv = [*argv, "--runner=FnApiRunner"]
+    return argv
+
+
+def configure_logging() -> None:
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(message)s")
+    for handler in logging.getLogger().handlers:      # a harmless warning every local worker prints at start
+        handler.addFilter(lambda record: "semi_persistent_directory" not in record.getMessage())
+
+
+def dedupe_sections(counts: dict, dedupe: DedupeConfig) -> dict:
+    """The manifest's `dedupe` and `sampling` sections, from the run's counters."""
+    section = {"enabled": dedupe.enabled, "mode": dedupe.mode, "tfidf_threshold": dedupe.tfidf_threshold,
+               "minhash": {"num_perm": dedupe.minhash.num_perm, "bands": dedupe.minhash.bands, "rows": dedupe.minhash.rows,
+                           "char_ngram": dedupe.minhash.char_n, "word_ngram": dedupe.minhash.word_n},
+               "max_bucket": dedupe.max_bucket, "cc_rounds": dedupe.cc_rounds,
+               "exact_duplicates_removed": counts.get("rejected:exact_duplicate", 0),
+               "near_duplicates_removed": counts.get("rejected:near_duplicate", 0), "cosine_histogram": {}}
+    before: dict = {}
+    after: dict = {}
+    unit = dedupe.sampling.unit
+    for key, n in counts.items():
+        head, _, rest = key.partition(":")
+        if head == "dedupe":
+            section[rest] = n
+        elif head == "max" and rest.startswith("dedupe_"):
+            section[rest[len("dedupe_"):]] = n
+        elif head == "dedupe_cosine":
+            section["cosine_histogram"][rest] = n
+        elif head in ("sampling_in", "sampling_out") and rest.endswith(":" + unit):
+            (before if head == "sampling_in" else after)[rest.rpartition(":")[0]] = n
+    report = sampling.report(dedupe.sampling, before, after)
+    report["sampled_out"] = counts.get("sampled_out", 0)
+    return {"dedupe": section, "sampling": report}
+
+
+def structured_counts(counts: dict) -> dict:
+    """Flat "kind:key" counters -> nested sections of the manifest."""
+    out: dict = {"read": 0, "written": 0, "rejected": 0, "dead_letter": 0, "sampled_out": 0, "by_rule": {}, "by_error": {},
+                 "stages": {}, "languages": {}, "by_source": {}, "input_files": 0, "input_bytes": 0, "unmatched_patterns": 0}
+    for key, n in counts.items():
+        head, _, rest = key.partition(":")
+        if head in ("dedupe", "dedupe_cosine", "max", "sampling_in", "sampling_out"):
+            continue                                  # in the dedupe and sampling sections
+        if not rest:
+            out[head] = n
+        elif head == "rejected":
+            out["by_rule"][rest] = n
+        elif head == "dead_letter":
+            out["by_error"][rest] = n
+        elif head == "stage":
+            out["stages"][rest] = n
+        elif head == "lang":
+            out["languages"][rest] = n
+        elif head == "source":
+            name, _, what = rest.rpartition(":")
+            out["by_source"].setdefault(name, {})[what] = n
+    return out
