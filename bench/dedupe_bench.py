@@ -16,7 +16,6 @@ truth.jsonl (bench/dedupe_accuracy.py). Results: bench/results/dedupe_bench.json
 """
 from __future__ import annotations
 
-import argparse
 import json
 import shutil
 import sys
@@ -27,7 +26,7 @@ import yaml
 
 from bench.dedupe_accuracy import evaluate_dedupe, weight_sums
 from bench.dedupe_reference import run_reference
-from bench.pretrain_bench import MAKE_CORPUS, RESULTS, build_corpus, measure, rules_variant
+from bench.pretrain_bench import RESULTS, bench_args, build_corpus, measure, rules_variant
 
 
 def cleaned_corpus(corpus: Path, mb: float, seed: int) -> Path:
@@ -84,15 +83,9 @@ def bench_size(mb: float, seed: int, accuracy: bool) -> dict:
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--target-mb", type=float, default=30)
-    ap.add_argument("--grow-mb", type=float, default=120, help="second corpus size for the memory-growth check (0: skip)")
-    ap.add_argument("--seed", type=int, default=1)
-    a = ap.parse_args(argv)
-    if not MAKE_CORPUS.exists():
-        print(f"{MAKE_CORPUS} not found: the benchmark needs ../shared", file=sys.stderr)
+    a = bench_args(argv, __doc__)
+    if a is None:
         return 2
-    RESULTS.mkdir(parents=True, exist_ok=True)
     report = {"small": bench_size(a.target_mb, a.seed, accuracy=True)}
     if a.grow_mb:
         report["large"] = bench_size(a.grow_mb, a.seed, accuracy=False)

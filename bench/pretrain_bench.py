@@ -130,16 +130,24 @@ def html_accuracy(corpus: Path) -> dict:
     return result
 
 
-def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def bench_args(argv, doc: str) -> argparse.Namespace | None:
+    """The benchmarks' command line (corpus sizes and seed); None when ../shared is missing."""
+    ap = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--target-mb", type=float, default=30)
     ap.add_argument("--grow-mb", type=float, default=120, help="second corpus size for the memory-growth check (0: skip)")
     ap.add_argument("--seed", type=int, default=1)
     a = ap.parse_args(argv)
     if not MAKE_CORPUS.exists():
         print(f"{MAKE_CORPUS} not found: the benchmark needs ../shared", file=sys.stderr)
-        return 2
+        return None
     RESULTS.mkdir(parents=True, exist_ok=True)
+    return a
+
+
+def main(argv=None) -> int:
+    a = bench_args(argv, __doc__)
+    if a is None:
+        return 2
     corpus = build_corpus(a.target_mb, a.seed)
     report: dict = {"corpus": str(corpus), "runs": {}}
     print(f"corpus {corpus.name}:")

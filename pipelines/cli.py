@@ -57,6 +57,21 @@ def with_local_runner(argv: list[str]) -> list[str]:
     return argv
 
 
+def run_command(argv: list[str] | None, run, show_help, report) -> int:
+    """A pipeline's main(): --help, logging, usage errors (exit 2), then report(result) -> exit status."""
+    import sys
+    if {"-h", "--help"} & set(sys.argv[1:] if argv is None else argv):
+        show_help()
+        return 0
+    configure_logging()
+    try:
+        result = run(argv)
+    except UsageError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    return report(result)
+
+
 def configure_logging() -> None:
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(message)s")
     for handler in logging.getLogger().handlers:      # a harmless warning every local worker prints at start

@@ -31,8 +31,8 @@ from pipelines import manifest as mf
 from pipelines.beam.dedupe_transforms import CLUSTER_COLUMNS, REJECTED, SAMPLED, STATS, DedupeAndSample, ExtractFeatures, extracted_outputs, list_chunks
 from pipelines.beam.stats import MergeStats
 from pipelines.dedupe.config import DedupeConfig
-from pipelines.cli import (RULES_SCHEMA, STATS_FILE, PretrainOptions, UsageError, configure_logging, dedupe_sections,
-                           prepare_output, resolve_output, structured_counts, with_local_runner)
+from pipelines.cli import (RULES_SCHEMA, STATS_FILE, PretrainOptions, UsageError, dedupe_sections, prepare_output,
+                           resolve_output, run_command, structured_counts, with_local_runner)
 from pipelines.readers import match
 from pipelines.rules import RulesError, load_rules
 from schemas import pretrain as schema
@@ -123,22 +123,17 @@ def run(argv: list[str] | None = None) -> dict:
     return manifest
 
 
-def main(argv: list[str] | None = None) -> int:
-    if {"-h", "--help"} & set(sys.argv[1:] if argv is None else argv):
-        print(__doc__)
-        return 0
-    configure_logging()
-    try:
-        m = run(argv)
-    except UsageError as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 2
+def _report(m: dict) -> int:
     c, d, a = m["counts"], m["dedupe"], m["accounting"]
     print(f"dedupe: {c['read']} documents in {m['seconds']:.1f} s; written {c['written']}, rejected {c['rejected']}, "
           f"sampled out {c['sampled_out']}\n  removed {d['exact_duplicates_removed']} exact and {d['near_duplicates_removed']} near copies"
           f" ({d.get('candidate_pairs', 0)} candidate pairs, {d.get('verified_pairs', 0)} verified)\n"
           f"  accounting {'holds' if a['holds'] else 'DOES NOT HOLD'}\nmanifest: {mf.join(m['output'], 'manifest.json')}")
     return 0 if a["holds"] else 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    return run_command(argv, run, lambda: print(__doc__), _report)
 
 
 if __name__ == "__main__":

@@ -28,8 +28,8 @@ from pipelines import manifest as mf
 from pipelines.beam.dedupe_transforms import SAMPLED, DedupeAndSample, StageDocuments, extracted_outputs
 from pipelines.beam.pretrain_transforms import DEAD_LETTER, REJECTED, STATS, PlanSplits, ProcessBatches, ReadSplits
 from pipelines.beam.stats import MergeStats
-from pipelines.cli import (DEFAULT_RULES, RULES_SCHEMA, STAGING_DIR, STATS_FILE, PretrainOptions, UsageError, configure_logging,
-                           dedupe_sections, prepare_output, resolve_output, structured_counts, with_local_runner)
+from pipelines.cli import (DEFAULT_RULES, RULES_SCHEMA, STAGING_DIR, STATS_FILE, PretrainOptions, UsageError,
+                           dedupe_sections, prepare_output, resolve_output, run_command, structured_counts, with_local_runner)
 from pipelines.document_processor import PretrainConfig
 from pipelines.readers import match
 from pipelines.rules import LoadedRules, RulesError, load_rules
@@ -195,20 +195,15 @@ def print_help() -> None:
     parser.print_help()
 
 
-def main(argv: list[str] | None = None) -> int:
-    if {"-h", "--help"} & set(sys.argv[1:] if argv is None else argv):
-        print_help()
-        return 0
-    configure_logging()
-    try:
-        result = run(argv)
-    except UsageError as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 2
+def _report(result: dict | None) -> int:
     if result and not result.get("dry_run"):
         print(summary(result, result["output"]))
         return 0 if result["accounting"]["holds"] else 1
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    return run_command(argv, run, print_help, _report)
 
 
 if __name__ == "__main__":

@@ -200,7 +200,7 @@ def test_sampling_config_validation():
 def test_dedupe_config_from_rules_and_validation():
     cfg = DedupeConfig.from_rules({"enabled": True, "mode": "weight", "minhash": {"num_perm": 64, "bands": 8, "rows": 8},
                                    "tfidf": {"threshold": 0.8}}, None)
-    assert cfg.mode == "weight" and cfg.minhash.num_perm == 64 and cfg.tfidf_threshold == 0.8 and cfg.active
+    assert cfg.mode == "weight" and cfg.minhash.num_perm == 64 and cfg.tfidf_threshold == {"default": 0.8} and cfg.active
     assert not DedupeConfig.from_rules(None, None).active
     with pytest.raises(ValueError):
         DedupeConfig.from_rules({"enabled": True, "mode": "drop", "minhash": {"num_perm": 100, "bands": 16, "rows": 8}}, None)
@@ -217,3 +217,10 @@ def test_split_by_shard_puts_equal_keys_together():
         for k in p.column("k").to_pylist():
             assert where.setdefault(k, s) == s
     assert list(split_by_shard(t.slice(0, 0), "k", 4)) == []
+
+
+def test_per_language_tfidf_thresholds():
+    from pipelines.dedupe.config import threshold_of
+    cfg = DedupeConfig.from_rules({"enabled": True, "mode": "drop", "tfidf": {"threshold": {"zh": 0.92, "en": 0.85}}}, None)
+    t = cfg.tfidf_threshold
+    assert (threshold_of(t, "zh"), threshold_of(t, "en"), threshold_of(t, "fr"), threshold_of(t, None)) == (0.92, 0.85, 0.9, 0.9)

@@ -30,14 +30,15 @@ from apache_beam.io.filesystems import FileSystems
 from pipelines.beam.progress import progress
 from pipelines.dedupe import clusters, components as cc, sampling
 from pipelines.dedupe.candidates import bucket_pairs, exact_edges
-from pipelines.dedupe.config import DedupeConfig
+from pipelines.dedupe.config import DedupeConfig, threshold_of
 from pipelines.dedupe.features import BANDS, EXACT, FEATURES, FeatureExtractor, chunk_ref, parse_chunk_ref
 from pipelines.dedupe.tables import PAIRS, column, concat, pairs_table, split_by_shard, u64, unique_pairs
 from pipelines.text.tfidf import DocumentFrequencies, TfidfVectorizer, cosine
 from schemas import pretrain as schema
 
 STATS, REJECTED, SAMPLED = "stats", "rejected", "sampled"
-VECTORS = pa.schema([("handle", pa.uint64()), ("idx", pa.list_(pa.uint32())), ("val", pa.list_(pa.float32()))])
+VECTORS = pa.schema([("handle", pa.uint64()), ("lang", pa.string()),
+                     ("idx", pa.list_(pa.uint32())), ("val", pa.list_(pa.float32()))])
 LABELS = pa.schema([("handle", pa.uint64()), ("root", pa.uint64())])
 NEEDED = pa.schema([("handle", pa.uint64()), ("chunk", pa.string()), ("row", pa.int64()), ("lang", pa.string())])
 
@@ -205,7 +206,7 @@ class Vectorise(beam.DoFn):
         pairs = self._vectorizer.vectors([texts[i] for i in pick], needed.column("lang").to_pylist())
         idx, val = [i for i, _ in pairs], [v for _, v in pairs]
         self._docs += needed.num_rows
-        vectors = pa.table({"handle": needed.column("handle"),
+        vectors = pa.table({"handle": needed.column("handle"), "lang": needed.column("lang"),
                             "idx": pa.array(idx, pa.list_(pa.uint32())), "val": pa.array(val, pa.list_(pa.float32()))},
                            schema=VECTORS)
         yield from _shard(vectors, "handle", self.config.shards)
@@ -230,13 +231,13 @@ def _attach_first(element, n_shards):
         return
     vectors = concat(grouped["vectors"], VECTORS)
     rows = _lookup(vectors, u64(pairs, "a"))
-    with_a = pa.table({"a": pairs.column("a"), "b": pairs.column("b"),
+    with_a = pa.table({"a": pairs.column("a"), "b": pairs.column("b"), "a_lang": vectors.column("lang").take(pa.array(rows)),
                        "a_idx": vectors.column("idx").take(pa.array(rows)),
                        "a_val": vectors.column("val").take(pa.array(rows))})
     yield from _shard(with_a, "b", n_shards)
 
 
-def _verify(element, threshold):
+def _verify(element, thresholds):
     shard, grouped = element
     pairs = [t for t in grouped["pairs"]]
     if not pairs:
@@ -249,7 +250,11 @@ def _verify(element, threshold):
     a_idx = pairs.column("a_idx").to_numpy(zero_copy_only=False)
     a_val = pairs.column("a_val").to_numpy(zero_copy_only=False)
     cos = np.fromiter((cosine(ai, av, bi, bv) for ai, av, bi, bv in zip(a_idx, a_val, b_idx, b_val)), np.float64, count=len(rows))
-    ok = cos >= threshold
+    a_lang = pairs.column("a_lang").to_pylist()
+    b_lang = vectors.column("lang").take(pa.array(rows)).to_pylist()
+    needed = np.fromiter((max(threshold_of(thresholds, x), threshold_of(thresholds, y)) for x, y in zip(a_lang, b_lang)),
+                         np.float64, count=len(rows))
+    ok = cos >= needed
     hist = Counter(f"dedupe_cosine:{min(int(c * 10), 9) / 10:.1f}" for c in cos)
     yield _stats(**{"dedupe:verified_pairs": int(ok.sum()), "dedupe:unverified_pairs": int((~ok).sum()), **hist})
     if ok.any():
