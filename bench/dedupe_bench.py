@@ -63,17 +63,28 @@ def run_dedupe(cleaned: Path, out: Path, mode: str) -> dict:
     return m
 
 
-def bench_size(mb: float, seed: int, accuracy: bool) -> dict:
+def bench_size(mb: float, seed: int, accuracy: bool, repeat: int) -> dict:
+    """Reference and Beam run alternately `repeat` times; the fastest run of each counts (the
+    machine is noisy; every run is listed)."""
     corpus = build_corpus(mb, seed)
     cleaned = cleaned_corpus(corpus, mb, seed)
     docs = documents(cleaned)
     print(f"corpus {corpus.name}: {len(docs)} cleaned documents", flush=True)
-    ref = run_reference(docs)
-    print(f"  reference  {ref['seconds']:7.1f} s  {ref['docs_per_s']:8.0f} docs/s  peak {ref['peak_rss_mb']:7.0f} MB", flush=True)
-    beam = run_dedupe(cleaned, RESULTS / f"dedupe-drop-{mb:g}mb", "drop")
-    print(f"  beam x2    {beam['seconds']:7.1f} s  {beam['docs_per_s']:8.0f} docs/s  peak {beam['peak_mb']:7.0f} MB", flush=True)
+    refs, beams = [], []
+    for _ in range(repeat):
+        refs.append(run_reference(docs))
+        r = refs[-1]
+        print(f"  reference  {r['seconds']:7.1f} s  {r['docs_per_s']:8.0f} docs/s  peak {r['peak_rss_mb']:7.0f} MB", flush=True)
+        beams.append(run_dedupe(cleaned, RESULTS / f"dedupe-drop-{mb:g}mb", "drop"))
+        b = beams[-1]
+        print(f"  beam x2    {b['seconds']:7.1f} s  {b['docs_per_s']:8.0f} docs/s  peak {b['peak_mb']:7.0f} MB", flush=True)
+    ref = max(refs, key=lambda r: r["docs_per_s"])
+    beam = max(beams, key=lambda r: r["docs_per_s"])
     result = {"corpus": str(corpus), "documents": len(docs), "reference": ref, "beam_x2": beam,
-              "throughput_ratio": round(beam["docs_per_s"] / ref["docs_per_s"], 3)}
+              "all_runs": {"reference_docs_per_s": [r["docs_per_s"] for r in refs], "beam_x2_docs_per_s": [b["docs_per_s"] for b in beams],
+                           "beam_x2_peak_mb": [b["peak_mb"] for b in beams]},
+              "throughput_ratio": round(beam["docs_per_s"] / ref["docs_per_s"], 3),
+              "throughput_pass": beam["docs_per_s"] >= ref["docs_per_s"]}
     if accuracy:
         result["accuracy"] = evaluate_dedupe(RESULTS / f"dedupe-drop-{mb:g}mb", corpus / "truth.jsonl", corpus / "raw",
                                              cleaned / "data")
@@ -82,15 +93,21 @@ def bench_size(mb: float, seed: int, accuracy: bool) -> dict:
     return result
 
 
+def _data_bytes(result: dict) -> int:
+    mb = Path(result["corpus"]).name.split("mb")[0].split("-")[-1]
+    return sum(f.stat().st_size for f in (RESULTS / f"cleaned-{mb}mb-seed1" / "data").glob("*.parquet"))
+
+
 def main(argv=None) -> int:
     a = bench_args(argv, __doc__)
     if a is None:
         return 2
-    report = {"small": bench_size(a.target_mb, a.seed, accuracy=True)}
+    report = {"small": bench_size(a.target_mb, a.seed, accuracy=True, repeat=2)}
     if a.grow_mb:
-        report["large"] = bench_size(a.grow_mb, a.seed, accuracy=False)
+        report["large"] = bench_size(a.grow_mb, a.seed, accuracy=False, repeat=1)
         s, l = report["small"], report["large"]
         report["memory_growth"] = {"input_ratio": round(l["documents"] / s["documents"], 3),
+                                   "bytes_ratio": round(_data_bytes(l) / _data_bytes(s), 3),
                                    "beam_peak_ratio": round(l["beam_x2"]["peak_mb"] / s["beam_x2"]["peak_mb"], 3),
                                    "reference_peak_ratio": round(l["reference"]["peak_rss_mb"] / s["reference"]["peak_rss_mb"], 3)}
     (RESULTS / "dedupe_bench.json").write_text(json.dumps(report, ensure_ascii=False, indent=1))

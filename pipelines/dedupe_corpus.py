@@ -50,22 +50,22 @@ class DedupeOptions(PipelineOptions):
         parser.add_argument("--mode", choices=["drop", "weight"], help="override dedupe.mode of the rules file")
 
 
-def _count_read(features: pa.Table) -> dict:
-    return {"counts": {"read": features.num_rows}}
+def _count_read(chunk: tuple[str, int]) -> dict:
+    return {"counts": {"read": chunk[1]}}
 
 
 def build_pipeline(p: beam.Pipeline, config: DedupeConfig, files: list[str], output: str, document_schema: pa.Schema) -> None:
     extracted = (p | "ListFiles" >> beam.Create(files)
                    | "ListChunks" >> beam.FlatMap(list_chunks)
                    | "Distribute" >> beam.Reshuffle()
-                   | "Features" >> beam.ParDo(ExtractFeatures(config)).with_outputs("bands", "exact", "df", main="features"))
+                   | "Features" >> beam.ParDo(ExtractFeatures(config)).with_outputs("features", "bands", "exact", "df", main="chunks"))
     deduped = extracted_outputs(extracted) | "Dedupe" >> DedupeAndSample(config, document_schema)
     for name, pcoll, arrow_schema in (("data", deduped["documents"], document_schema),
                                       ("rejected", deduped[REJECTED], schema.REJECTED),
                                       ("sampled_out", deduped[SAMPLED], schema.SAMPLED)):
         _ = pcoll | f"Write_{name}" >> WriteToParquetBatched(
             mf.join(output, name, "part"), schema=arrow_schema, file_name_suffix=".parquet", codec="zstd")
-    _ = ((deduped[STATS], extracted.features | "CountRead" >> beam.Map(_count_read))
+    _ = ((deduped[STATS], extracted.chunks | "CountRead" >> beam.Map(_count_read))
          | "AllStats" >> beam.Flatten()
          | "MergeStats" >> beam.CombineGlobally(MergeStats())
          | "StatsJson" >> beam.Map(json.dumps)

@@ -65,7 +65,7 @@ def build_pipeline(p: beam.Pipeline, config: PretrainConfig, sources: SourcesFil
     if config.dedupe.active:
         extracted = (processed.documents
                      | "Stage" >> beam.ParDo(StageDocuments(config.dedupe, mf.join(output, STAGING_DIR)))
-                     .with_outputs("bands", "exact", "df", main="features"))
+                     .with_outputs("features", "bands", "exact", "df", main="chunks"))
         deduped = extracted_outputs(extracted) | "Dedupe" >> DedupeAndSample(config.dedupe, schema.DOCUMENT)
         outputs["data"] = deduped["documents"]
         outputs["rejected"] = (processed[REJECTED], deduped[REJECTED]) | "AllRejected" >> beam.Flatten()

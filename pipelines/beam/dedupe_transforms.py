@@ -15,6 +15,7 @@ decisions that concern that chunk.
 from __future__ import annotations
 
 import os
+import threading
 import time
 from collections import Counter
 
@@ -26,6 +27,9 @@ import pyarrow.parquet as pq
 import xxhash
 from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
+from apache_beam.transforms.window import GlobalWindow
+from apache_beam.utils.timestamp import MIN_TIMESTAMP
+from apache_beam.utils.windowed_value import WindowedValue
 
 from pipelines.beam.progress import progress
 from pipelines.dedupe import clusters, components as cc, sampling
@@ -43,10 +47,25 @@ LABELS = pa.schema([("handle", pa.uint64()), ("root", pa.uint64())])
 NEEDED = pa.schema([("handle", pa.uint64()), ("chunk", pa.string()), ("row", pa.int64()), ("lang", pa.string())])
 
 
+_open_files = threading.local()
+
+
+def _parquet_file(path: str, keep: int = 4) -> pq.ParquetFile:
+    """An open Parquet file, kept per thread for the next row groups of the same file: parsing
+    the footer of a file with many row groups again for each one cost more than reading them."""
+    cache = getattr(_open_files, "files", None)
+    if cache is None:
+        cache = _open_files.files = {}
+    if path not in cache:
+        if len(cache) >= keep:
+            cache.pop(next(iter(cache))).close()
+        cache[path] = pq.ParquetFile(FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED))
+    return cache[path]
+
+
 def read_chunk(ref: str, columns: list[str] | None = None) -> pa.Table:
     path, row_group = parse_chunk_ref(ref)
-    with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as f:
-        return pq.ParquetFile(f).read_row_group(row_group, columns=columns)
+    return _parquet_file(path).read_row_group(row_group, columns=columns)
 
 
 def list_chunks(path: str) -> list[str]:
@@ -63,10 +82,38 @@ def _shard(table: pa.Table, column_name: str, n_shards: int):
     yield from split_by_shard(table, column_name, n_shards)
 
 
+class ShardBuffer:
+    """Sharded tables gathered over a bundle: one element per (output, shard) when the bundle
+    ends (or when `max_rows` rows wait), instead of one per input chunk and shard. Each
+    element costs the runner a fixed encode/decode, so fewer, larger elements are faster."""
+
+    def __init__(self, n_shards: int, max_rows: int = 2_000_000):
+        self.n_shards, self.max_rows = n_shards, max_rows
+        self._parts: dict = {}
+        self._rows = 0
+
+    def add(self, tag: str | None, table: pa.Table, column_name: str):
+        """Buffers `table` split by `column_name`; yields outputs only when the buffer is full."""
+        for shard, part in split_by_shard(table, column_name, self.n_shards):
+            self._parts.setdefault((tag, shard), []).append(part)
+            self._rows += part.num_rows
+        if self._rows >= self.max_rows:
+            yield from self.flush()
+
+    def flush(self, windowed: bool = False):
+        for (tag, shard), parts in self._parts.items():
+            value = (shard, pa.concat_tables(parts).combine_chunks())   # one chunk per column: cheaper to encode
+            if windowed:               # finish_bundle outputs carry their window explicitly
+                value = WindowedValue(value, MIN_TIMESTAMP, [GlobalWindow()])
+            yield beam.pvalue.TaggedOutput(tag, value) if tag else value
+        self._parts, self._rows = {}, 0
+
+
 # --- features -------------------------------------------------------------------------------
 
 class ExtractFeatures(beam.DoFn):
-    """Chunk reference -> FEATURES (main), band keys, exact keys and df partials."""
+    """Chunk reference -> (chunk, rows) (main), and, sharded: FEATURES by handle, band keys and
+    exact keys by key; document frequencies summed over the bundle."""
     COLUMNS = ["id", "text", "lang", "category", "quality_score"]
 
     def __init__(self, config: DedupeConfig):
@@ -76,6 +123,15 @@ class ExtractFeatures(beam.DoFn):
         self.extractor = FeatureExtractor(self.config)
         self._docs, self._start = 0, time.monotonic()
 
+    def start_bundle(self):
+        self._buffer = ShardBuffer(self.config.shards)
+        self._df = None
+
+    def finish_bundle(self):
+        yield from self._buffer.flush(windowed=True)
+        if self._df is not None:
+            yield beam.pvalue.TaggedOutput("df", WindowedValue(self._df, MIN_TIMESTAMP, [GlobalWindow()]))
+
     def process(self, ref: str):
         table = read_chunk(ref)
         yield from self.emit(table.select([c for c in self.COLUMNS if c in table.column_names]), ref)
@@ -83,12 +139,13 @@ class ExtractFeatures(beam.DoFn):
     def emit(self, table: pa.Table, ref: str):
         f = self.extractor.extract(table, ref)
         self._docs += table.num_rows
-        yield f.features
-        if f.bands.num_rows:
-            yield beam.pvalue.TaggedOutput("bands", f.bands)
-        if f.exact.num_rows:
-            yield beam.pvalue.TaggedOutput("exact", f.exact)
-        yield beam.pvalue.TaggedOutput("df", f.df)
+        yield ref, table.num_rows
+        yield from self._buffer.add("features", f.features, "handle")
+        yield from self._buffer.add("bands", f.bands, "key")
+        yield from self._buffer.add("exact", f.exact, "key")
+        if self._df is None:
+            self._df = DocumentFrequencies.empty(self.config.df_buckets)
+        self._df.add(*f.df)
 
     def teardown(self):
         if self._docs:
@@ -121,10 +178,8 @@ class DfCombine(beam.CombineFn):
     def create_accumulator(self):
         return DocumentFrequencies.empty(self.n_buckets)
 
-    def add_input(self, acc, partial):
-        buckets, counts, n_docs = partial
-        acc.add(buckets, counts, n_docs)
-        return acc
+    def add_input(self, acc, partial: DocumentFrequencies):
+        return DocumentFrequencies.merge(acc, partial)
 
     def merge_accumulators(self, accs):
         accs = iter(accs)
@@ -194,6 +249,12 @@ class Vectorise(beam.DoFn):
     def setup(self):
         self._vectorizer, self._docs, self._start = None, 0, time.monotonic()
 
+    def start_bundle(self):
+        self._buffer = ShardBuffer(self.config.shards)
+
+    def finish_bundle(self):
+        yield from self._buffer.flush(windowed=True)
+
     def process(self, element, df):
         chunk, tables = element
         if self._vectorizer is None:
@@ -209,7 +270,7 @@ class Vectorise(beam.DoFn):
         vectors = pa.table({"handle": needed.column("handle"), "lang": needed.column("lang"),
                             "idx": pa.array(idx, pa.list_(pa.uint32())), "val": pa.array(val, pa.list_(pa.float32()))},
                            schema=VECTORS)
-        yield from _shard(vectors, "handle", self.config.shards)
+        yield from self._buffer.add(None, vectors, "handle")
 
     def teardown(self):
         if self._docs:
@@ -484,13 +545,13 @@ def _rates(sizes, deltas, config):
 
 def extracted_outputs(result) -> dict:
     """The input of DedupeAndSample from the result of ParDo(ExtractFeatures / StageDocuments).with_outputs(...)."""
-    return {name: result[name] for name in ("features", "bands", "exact", "df")}
+    return {"chunks": result.chunks, **{name: result[name] for name in ("features", "bands", "exact", "df")}}
 
 
 class DedupeAndSample(beam.PTransform):
     """features (FEATURES tables, one per chunk) + their side outputs -> documents, rejects, sampled, stats.
 
-    Input: {"features", "bands", "exact", "df"}, the outputs of ExtractFeatures or StageDocuments
+    Input: {"chunks", "features", "bands", "exact", "df"}, the outputs of ExtractFeatures or StageDocuments
     (see `extracted_outputs`)."""
 
     def __init__(self, config: DedupeConfig, document_schema: pa.Schema | None):
@@ -501,17 +562,17 @@ class DedupeAndSample(beam.PTransform):
         c, S = self.config, self.config.shards
         p = extracted["features"].pipeline
         stats = []
-        features = extracted["features"] | "FeaturesByHandle" >> beam.FlatMap(_shard, "handle", S)
+        features = extracted["features"]
         edge_sets = []
         if c.enabled and c.exact:
-            exact = (extracted["exact"] | "ExactByKey" >> beam.FlatMap(_shard, "key", S)
+            exact = (extracted["exact"]
                      | "GroupExact" >> beam.GroupByKey()
                      | "ExactEdges" >> beam.FlatMap(_exact_edges, S).with_outputs(STATS, main="edges"))
             edge_sets.append(exact.edges)
             stats.append(exact[STATS])
         if c.enabled and c.near:
             df = extracted["df"] | "DocumentFrequencies" >> beam.CombineGlobally(DfCombine(c.df_buckets))
-            buckets = (extracted["bands"] | "BandsByKey" >> beam.FlatMap(_shard, "key", S)
+            buckets = (extracted["bands"]
                        | "GroupBuckets" >> beam.GroupByKey()
                        | "BucketPairs" >> beam.FlatMap(_bucket_pairs, c.max_bucket, S).with_outputs(STATS, main="pairs"))
             stats.append(buckets[STATS])
@@ -542,13 +603,12 @@ class DedupeAndSample(beam.PTransform):
                      | "GroupClusters" >> beam.GroupByKey()
                      | "Resolve" >> beam.FlatMap(_resolve, c.mode, c.score_tie))
         unit = c.sampling.unit
-        sizes = (extracted["features"] | "StratumSizes" >> beam.FlatMap(_stratum_sizes, unit)
+        sizes = (features | "StratumSizes" >> beam.FlatMap(lambda kv: _stratum_sizes(kv[1], unit))
                  | "SumSizes" >> beam.CombineGlobally(SumDicts()))
         deltas = (decisions | "StratumDeltas" >> beam.FlatMap(_stratum_deltas, unit)
                   | "SumDeltas" >> beam.CombineGlobally(SumDicts()))
         rates = sizes | "Rates" >> beam.Map(_rates, beam.pvalue.AsSingleton(deltas), c.sampling)
-        chunks = (extracted["features"] | "ChunkRefs" >> beam.FlatMap(lambda t: pc.unique(t.column("chunk")).to_pylist())
-                  | "KeyChunks" >> beam.Map(lambda ref: (ref, ref)))
+        chunks = extracted["chunks"] | "KeyChunks" >> beam.Map(lambda ref_rows: (ref_rows[0], ref_rows[0]))
         written = ({"chunk": chunks, "decisions": decisions}
                    | "JoinDecisions" >> beam.CoGroupByKey()
                    | "WriteChunks" >> beam.ParDo(WriteChunk(c, self.document_schema), beam.pvalue.AsSingleton(rates))

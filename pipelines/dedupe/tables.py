@@ -35,7 +35,7 @@ def concat(tables: Iterable[pa.Table], schema: pa.Schema) -> pa.Table:
     tables = [t for t in tables if t is not None and t.num_rows]
     if not tables:
         return schema.empty_table()
-    return pa.concat_tables([t.select(schema.names).cast(schema) for t in tables])
+    return pa.concat_tables([t.select(schema.names).cast(schema) for t in tables]).combine_chunks()
 
 
 def u64(table: pa.Table, column: str) -> np.ndarray:
