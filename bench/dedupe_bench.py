@@ -56,8 +56,13 @@ def run_dedupe(cleaned: Path, out: Path, mode: str) -> dict:
     m = measure([sys.executable, "-m", "pipelines.dedupe_corpus", "--input", str(cleaned / "data" / "*.parquet"),
                  "--output", str(out), "--mode", mode, "--direct_running_mode=multi_processing", "--direct_num_workers=2"])
     manifest = json.loads((out / "manifest.json").read_text())
+    # docs/s over the pipeline's own time (manifest: from submitting the pipeline to its end,
+    # worker start-up, reading and writing Parquet included), as the reference's time covers its
+    # own work but not Python's start-up or loading its input; the whole process is listed too.
+    m["process_seconds"], m["seconds"] = m["seconds"], manifest["seconds"]
     m["docs"] = manifest["counts"]["read"]
     m["docs_per_s"] = round(m["docs"] / m["seconds"], 1)
+    m["process_docs_per_s"] = round(m["docs"] / m["process_seconds"], 1)
     m["accounting_holds"] = manifest["accounting"]["holds"]
     m["dedupe"] = {k: v for k, v in manifest["dedupe"].items() if k != "cosine_histogram"}
     return m
@@ -80,7 +85,8 @@ def bench_size(mb: float, seed: int, accuracy: bool, repeat: int) -> dict:
         print(f"  beam x2    {b['seconds']:7.1f} s  {b['docs_per_s']:8.0f} docs/s  peak {b['peak_mb']:7.0f} MB", flush=True)
     ref = max(refs, key=lambda r: r["docs_per_s"])
     beam = max(beams, key=lambda r: r["docs_per_s"])
-    result = {"corpus": str(corpus), "documents": len(docs), "reference": ref, "beam_x2": beam,
+    result = {"corpus": str(corpus), "documents": len(docs), "text_bytes": sum(len(t.encode("utf-8")) for _, t, _ in docs),
+              "reference": ref, "beam_x2": beam,
               "all_runs": {"reference_docs_per_s": [r["docs_per_s"] for r in refs], "beam_x2_docs_per_s": [b["docs_per_s"] for b in beams],
                            "beam_x2_peak_mb": [b["peak_mb"] for b in beams]},
               "throughput_ratio": round(beam["docs_per_s"] / ref["docs_per_s"], 3),
@@ -93,11 +99,6 @@ def bench_size(mb: float, seed: int, accuracy: bool, repeat: int) -> dict:
     return result
 
 
-def _data_bytes(result: dict) -> int:
-    mb = Path(result["corpus"]).name.split("mb")[0].split("-")[-1]
-    return sum(f.stat().st_size for f in (RESULTS / f"cleaned-{mb}mb-seed1" / "data").glob("*.parquet"))
-
-
 def main(argv=None) -> int:
     a = bench_args(argv, __doc__)
     if a is None:
@@ -107,7 +108,7 @@ def main(argv=None) -> int:
         report["large"] = bench_size(a.grow_mb, a.seed, accuracy=False, repeat=1)
         s, l = report["small"], report["large"]
         report["memory_growth"] = {"input_ratio": round(l["documents"] / s["documents"], 3),
-                                   "bytes_ratio": round(_data_bytes(l) / _data_bytes(s), 3),
+                                   "text_bytes_ratio": round(l["text_bytes"] / s["text_bytes"], 3),
                                    "beam_peak_ratio": round(l["beam_x2"]["peak_mb"] / s["beam_x2"]["peak_mb"], 3),
                                    "reference_peak_ratio": round(l["reference"]["peak_rss_mb"] / s["reference"]["peak_rss_mb"], 3)}
     (RESULTS / "dedupe_bench.json").write_text(json.dumps(report, ensure_ascii=False, indent=1))

@@ -41,3 +41,21 @@ def test_sample_other_languages_are_rejected_and_noise_is_gone(sample_run):
         assert not any(c in d["text"] for c in "\u200b\u200d\ufeff\u00ad\u0007\u000b"), d["id"]
     assert sum(d["id"].startswith("h:") for d in docs) == expected["totals"]["no_id_records"]
     assert {d["source"] for d in docs} == set(expected["sources"])
+
+
+def test_sample_copies_are_deduplicated(sample_run):
+    """Each planted copy and its original end as one kept document, the other rejected as its duplicate."""
+    out, manifest, expected = sample_run
+    docs = {d["id"]: d for d in pq.read_table(out / "data").to_pylist()}
+    rejected = {r["id"]: r for r in pq.read_table(out / "rejected").to_pylist()}
+    assert expected["copies"]
+    for copy, info in expected["copies"].items():
+        pair = {copy, info["of"]}
+        kept = pair & docs.keys()
+        assert len(kept) == 1, (copy, info)
+        (gone,) = pair - kept
+        rule = "exact_duplicate" if info["kind"] == "exact" else "near_duplicate"
+        assert rejected[gone]["rule"] == rule and rejected[gone]["dup_of"] in kept
+        survivor = docs[kept.pop()]
+        assert survivor["cluster_size"] == 2 and survivor["cluster_id"] == survivor["id"]
+    assert manifest["dedupe"]["exact_duplicates_removed"] + manifest["dedupe"]["near_duplicates_removed"] >= len(expected["copies"])

@@ -14,7 +14,7 @@ import pyarrow as pa
 import xxhash
 
 from pipelines.dedupe.config import DedupeConfig
-from pipelines.text.dedupe_key import exact_hash
+from pipelines.text.dedupe_key import exact_hashes
 from pipelines.text.minhash import MinHasher, band_keys, fold
 from pipelines.text.tfidf import df_partial
 
@@ -64,7 +64,7 @@ class FeatureExtractor:
         langs = table.column("lang").to_pylist()
         h = handles(chunk, n)
         folded = [fold(t) for t in texts]
-        exact = np.fromiter((exact_hash(t, f) for t, f in zip(texts, folded)), np.uint64, count=n)
+        exact = exact_hashes(texts, folded)
         names = table.column_names
         features = pa.table({
             "handle": pa.array(h), "id": table.column("id").cast(pa.string()), "chunk": pa.array([chunk] * n, pa.string()),

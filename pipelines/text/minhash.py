@@ -102,7 +102,10 @@ def shingle_hashes(text: str, lang: str, char_n: int = 5, word_n: int = 3, seed:
 
 
 def fold(text: str) -> str:
-    """NFKC + case folding: the form shingles are taken from."""
+    """NFKC + case folding: the form shingles are taken from. ASCII text is its own NFKC form,
+    and its case folding is lower-casing: the fast path for most English documents."""
+    if text.isascii():
+        return text.lower()
     return unicodedata.normalize("NFKC", text).casefold()
 
 

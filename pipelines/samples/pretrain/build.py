@@ -24,6 +24,7 @@ import gzip
 import html
 import json
 import random
+import re
 from pathlib import Path
 from urllib.parse import quote
 
@@ -309,10 +310,11 @@ def malformed_line(kind, variant, rec_id, text):
 PUBLIC_KEYS = ("id", "url", "title", "text")
 
 
-def assemble(source, docs, malformed, noise):
+def assemble(source, docs, malformed, noise, copies=False):
     """docs: dicts with 'text' (+ url/title) and private '_' keys; malformed: (line index, kind, variant, text).
 
     Ids follow the line index (0-based), so an id says where its line is.
+    copies: append an exact and a near copy of clean documents (for the dedupe stage).
     Returns the list of entries in file order.
     """
     entries = [dict(d) for d in docs]
@@ -324,7 +326,34 @@ def assemble(source, docs, malformed, noise):
     eligible = [e for e in entries if "_malformed" not in e and "_tag" not in e and "id" in e]
     for e in noise.choose(eligible):
         e["text"], e["_noise"] = noise.apply(e["text"])
+    if copies:
+        append_copies(source, entries)
     return entries
+
+
+SENTENCE_END = re.compile(r"(?<=[。！？])|(?<=[.!?]) ")
+
+
+def append_copies(source, entries):
+    """Two copies at the end of the file (ids continue the line index): an exact copy that only
+    differs in spacing and punctuation, and a near copy with one word (Chinese: character) changed."""
+    rng = random.Random(f"{SEED}:{source}:copies")
+    clean = [e for e in entries if "id" in e and not any(k in e for k in ("_malformed", "_tag", "_noise", "_trad"))]
+    long_enough = [e for e in clean if len([s for s in SENTENCE_END.split(e["text"]) if s.strip()]) >= 4]
+    exact_of, near_of = rng.sample(long_enough, 2)
+    if source.startswith("zh"):
+        exact = exact_of["text"].replace("，", ", ").replace("。", ". ")
+        middle = len(near_of["text"]) // 2
+        near = near_of["text"][:middle] + ("的" if near_of["text"][middle] != "的" else "了") + near_of["text"][middle + 1:]
+    else:
+        exact = exact_of["text"].replace(", ", " , ").replace(". ", ".  ")
+        words = near_of["text"].split(" ")
+        words[len(words) // 2] = "remarkably"
+        near = " ".join(words)
+    for text, original, kind in ((exact, exact_of, "exact"), (near, near_of, "near")):
+        copy = {k: v for k, v in original.items() if not k.startswith("_")}
+        copy.update(text=text, id=f"{source}-{len(entries):04d}", _copy_of=original["id"], _copy_kind=kind)
+        entries.append(copy)
 
 
 def public(entry):
@@ -380,6 +409,7 @@ def summarize(source, entries):
         "other_language_ids": {e["id"]: e["_tag"].split(":", 1)[1] for e in entries
                                if e.get("_tag", "").startswith("lang:")},
         "junk_ids": [e["id"] for e in entries if e.get("_tag") == "junk"],
+        "copies": {e["id"]: {"of": e["_copy_of"], "kind": e["_copy_kind"]} for e in entries if "_copy_of" in e},
         "no_id_lines": [i + 1 for i, e in enumerate(entries) if "id" not in e],
         "records_with_url": sum(1 for e in entries if e.get("url")),
     }
@@ -2426,7 +2456,7 @@ def build_zh_book(rng, noise):
     rng.shuffle(docs)
     malformed = [(17, "bad_json", None, zh_book_text(rng, ZH_BOOK_FAMILIES[0], SubsetPicker(1.0))),
                  (44, "text_not_string", "number", "")]
-    entries = assemble("zh_book", docs, malformed, noise)
+    entries = assemble("zh_book", docs, malformed, noise, copies=True)
     write_lines(SOURCES["zh_book"][3], entries)
     return entries
 
@@ -2532,7 +2562,7 @@ def build_zh_wiki(rng, noise):
         d["url"] = f"https://{host}/wiki/{quote(d['title'])}"
     malformed = [(9, "not_an_object", None, docs[0]["text"][:60]),
                  (33, "text_not_string", "null", "")]
-    entries = assemble("zh_wiki", docs, malformed, noise)
+    entries = assemble("zh_wiki", docs, malformed, noise, copies=True)
     write_lines(SOURCES["zh_wiki"][3], entries)
     return entries
 
@@ -2610,7 +2640,7 @@ def build_en_wiki(rng, noise):
     rng.shuffle(docs)
     for d in docs:
         d["url"] = "https://en.wiki.example.org/wiki/" + quote(d.pop("title").replace(" ", "_"))
-    entries = assemble("en_wiki", docs, [], noise)
+    entries = assemble("en_wiki", docs, [], noise, copies=True)
     write_parquet(SOURCES["en_wiki"][3], entries)
     return entries
 
@@ -2630,7 +2660,7 @@ def build_en_book(rng, noise):
         docs[i]["_noid"] = True  # the pipeline must hash the content for these
     malformed = [(12, "invalid_utf8", None, en_book_text(rng, "garden", SubsetPicker(1.0))[:300]),
                  (29, "nul_bytes", None, en_book_text(rng, "walking", SubsetPicker(1.0)))]
-    entries = assemble("en_book", docs, malformed, noise)
+    entries = assemble("en_book", docs, malformed, noise, copies=True)
     write_lines(SOURCES["en_book"][3], entries)
     return entries
 
@@ -2783,6 +2813,7 @@ def write_expected(summaries):
         "traditional_ids": union("traditional_ids"),
         "other_language_ids": other,
         "junk_ids": union("junk_ids"),
+        "copies": {k: v for s in summaries.values() for k, v in s["copies"].items()},
         "sources": summaries,
     }
     (HERE / "expected.json").write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
@@ -2842,6 +2873,9 @@ What is deliberately wrong in it:
 - **Other languages**: one French and one German document in `en_web`.
 - **Traditional script**: about half of `zh_wiki` (written in Simplified, converted with OpenCC `s2t`; not marked in the record).
 - **No id**: {t['no_id_records']} records in `en_book` have no `id` (the pipeline must hash the content).
+- **Copies**: the last two records of `zh_book`, `zh_wiki`, `en_wiki` and `en_book` copy earlier
+  ones: an exact copy (spacing or punctuation changed) and a near copy (one word or character
+  changed); `expected.json` -> `copies` says which. The dedupe stage keeps one of each pair.
 - `web_html` holds whole pages (`{{"id", "url", "html"}}`) with navigation, cookie banners, ads,
   comments and footers; two of them are Chinese.
 
