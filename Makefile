@@ -13,7 +13,7 @@ export HF_HUB_OFFLINE := 1
 export HF_DATASETS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: setup run data test bench clean
+.PHONY: setup run data test bench bench-dedupe clean
 
 setup: $(VENV)/.installed
 
@@ -34,6 +34,11 @@ test: setup
 # Throughput, memory and accuracy on the shared benchmark corpus (needs ../shared).
 bench: setup
 	$(PY) -m bench.pretrain_bench --target-mb $(BENCH_MB)
+	$(PY) -m bench.dedupe_bench --target-mb $(BENCH_MB)
+
+# Dedupe alone, beside datasketch's MinHashLSH (reuses the cleaned corpus that `make bench` caches).
+bench-dedupe: setup
+	$(PY) -m bench.dedupe_bench --target-mb $(BENCH_MB)
 
 clean:
 	rm -rf $(OUT) .pytest_cache

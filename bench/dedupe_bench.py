@@ -22,7 +22,6 @@ import sys
 from pathlib import Path
 
 import pyarrow.parquet as pq
-import yaml
 
 from bench.dedupe_accuracy import evaluate_dedupe, weight_sums
 from bench.dedupe_reference import run_reference
@@ -33,10 +32,7 @@ def cleaned_corpus(corpus: Path, mb: float, seed: int) -> Path:
     """The corpus after the cleaning stages (dedupe off), built once and cached."""
     out = RESULTS / f"cleaned-{mb:g}mb-seed{seed}"
     if not (out / "manifest.json").exists():
-        rules = yaml.safe_load(rules_variant("ldnoobw").read_text(encoding="utf-8"))
-        rules["dedupe"]["enabled"] = False
-        path = RESULTS / "rules-no-dedupe.yaml"
-        path.write_text(yaml.safe_dump(rules, allow_unicode=True, sort_keys=False), encoding="utf-8")
+        path = rules_variant("ldnoobw", dedupe=False)
         print(f"cleaning {corpus.name} (dedupe off) into {out} ...", flush=True)
         measure([sys.executable, "-m", "pipelines.pretrain", "--sources", str(corpus / "sources.json"), "--output", str(out),
                  "--rules", str(path), "--overwrite", "--direct_running_mode=multi_processing", "--direct_num_workers=2"])

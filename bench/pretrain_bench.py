@@ -7,7 +7,8 @@ Runs, in one invocation so the figures are comparable on a noisy machine:
   beam x1    the Beam pipeline, local runner, one process
   beam x2    the Beam pipeline, local runner, two worker processes
   beam x2 quality off   the same without quality stages and sensitive words
-(the sensitive-word filter pointed at the LDNOOBW lists in ../shared/data) and reports docs/s, MB/s and peak memory (resident memory of the whole process
+(the sensitive-word filter pointed at the LDNOOBW lists in ../shared/data; dedupe off, as in the
+baseline: bench/dedupe_bench.py measures it) and reports docs/s, MB/s and peak memory (resident memory of the whole process
 tree, sampled) for each, as ratios to the baseline; the memory growth of
 `beam x2` from --target-mb to --grow-mb; and the accuracy figures of
 bench/pretrain_accuracy.py (including HTML extraction on raw_html/).
@@ -65,7 +66,7 @@ def measure(cmd: list[str]) -> dict:
 LDNOOBW = REPO.parent / "shared" / "data" / "wordlist_ldnoobw" / "lists"
 
 
-def rules_variant(name: str, out_dir: Path = RESULTS) -> Path:
+def rules_variant(name: str, out_dir: Path = RESULTS, dedupe: bool = True) -> Path:
     """A copy of cleaning_rules/pretrain.yaml for the benchmark, with paths made absolute:
     `ldnoobw` points the sensitive-word filter at the LDNOOBW lists (as the issue asks),
     `quality-off` also switches the quality stages and sensitive words off."""
@@ -76,7 +77,10 @@ def rules_variant(name: str, out_dir: Path = RESULTS) -> Path:
         {"name": f"{lang}_ldnoobw", "lang": lang, "category": "profanity", "paths": [str(LDNOOBW / f"{lang}.txt")],
          "allow_paths": [str(base / "wordlists" / f"{lang}_allow.txt")], "min_term_chars": 2 if lang == "zh" else 3,
          "min_hits": 2, "min_distinct": 1, "density_per_1k": 0.3, "action": "drop"} for lang in ("zh", "en")]
-    if name == "quality-off":
+    if not dedupe:
+        rules["dedupe"]["enabled"] = False
+        name += "-no-dedupe"
+    if name.startswith("quality-off"):
         rules["quality"]["enabled"] = False
         rules["sensitive_words"]["enabled"] = False
     path = out_dir / f"rules-{name}.yaml"
@@ -87,7 +91,8 @@ def rules_variant(name: str, out_dir: Path = RESULTS) -> Path:
 def run_config(name: str, corpus: Path, out: Path) -> dict:
     shutil.rmtree(out, ignore_errors=True)
     src = str(corpus / "sources.json")
-    rules = str(rules_variant("quality-off" if "quality off" in name else "ldnoobw"))
+    # Dedupe off: the plain-loop baseline does not dedupe (bench/dedupe_bench.py measures dedupe).
+    rules = str(rules_variant("quality-off" if "quality off" in name else "ldnoobw", dedupe=False))
     if name == "baseline":
         cmd = [sys.executable, "-m", "bench.plain_loop", "--sources", src, "--output", str(out), "--rules", rules]
     else:

@@ -85,7 +85,9 @@ def dedupe_sections(counts: dict, dedupe: DedupeConfig) -> dict:
                            "char_ngram": dedupe.minhash.char_n, "word_ngram": dedupe.minhash.word_n},
                "max_bucket": dedupe.max_bucket, "cc_rounds": dedupe.cc_rounds,
                "exact_duplicates_removed": counts.get("rejected:exact_duplicate", 0),
-               "near_duplicates_removed": counts.get("rejected:near_duplicate", 0), "cosine_histogram": {}}
+               "near_duplicates_removed": counts.get("rejected:near_duplicate", 0), "cosine_histogram": {},
+               "candidate_pairs": 0, "verified_pairs": 0, "clustered_documents": 0, "lsh_oversized_buckets": 0,
+               "cc_unconverged": 0}
     before: dict = {}
     after: dict = {}
     unit = dedupe.sampling.unit
