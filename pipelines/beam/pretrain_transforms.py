@@ -2,14 +2,13 @@
 from __future__ import annotations
 
 import os
-
 import time
 
 import apache_beam as beam
 import pyarrow as pa
 
-from pipelines.document_processor import DocumentProcessor, PretrainConfig
 from pipelines.beam.progress import progress
+from pipelines.document_processor import DocumentProcessor, PretrainConfig
 from pipelines.readers import match, plan_splits, read_split
 from schemas import pretrain as schema
 

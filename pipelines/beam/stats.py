@@ -5,7 +5,6 @@ from collections import Counter
 
 import apache_beam as beam
 
-
 MAX_PREFIX = "max:"
 
 

@@ -1,0 +1,78 @@
+"""What the dedupe stages share: chunk reading, counters, and buffered sharded outputs.
+"""
+from __future__ import annotations
+
+import threading
+
+import apache_beam as beam
+import pyarrow as pa
+import pyarrow.parquet as pq
+from apache_beam.io.filesystem import CompressionTypes
+from apache_beam.io.filesystems import FileSystems
+from apache_beam.transforms.window import GlobalWindow
+from apache_beam.utils.timestamp import MIN_TIMESTAMP
+from apache_beam.utils.windowed_value import WindowedValue
+
+from pipelines.dedupe.features import chunk_ref, parse_chunk_ref
+from pipelines.dedupe.tables import split_by_shard
+
+STATS, REJECTED, SAMPLED = "stats", "rejected", "sampled"
+
+
+
+_open_files = threading.local()
+
+
+def _parquet_file(path: str, keep: int = 4) -> pq.ParquetFile:
+    """An open Parquet file, kept per thread for the next row groups of the same file: parsing
+    the footer of a file with many row groups again for each one cost more than reading them."""
+    cache = getattr(_open_files, "files", None)
+    if cache is None:
+        cache = _open_files.files = {}
+    if path not in cache:
+        if len(cache) >= keep:
+            cache.pop(next(iter(cache))).close()
+        cache[path] = pq.ParquetFile(FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED))
+    return cache[path]
+
+
+def read_chunk(ref: str, columns: list[str] | None = None) -> pa.Table:
+    path, row_group = parse_chunk_ref(ref)
+    return _parquet_file(path).read_row_group(row_group, columns=columns)
+
+
+def list_chunks(path: str) -> list[str]:
+    """Chunk references (one per row group) of one Parquet file."""
+    with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as f:
+        return [chunk_ref(path, i) for i in range(pq.ParquetFile(f).num_row_groups)]
+
+
+def stats_output(**counts) -> beam.pvalue.TaggedOutput:
+    return beam.pvalue.TaggedOutput(STATS, {"counts": {k: v for k, v in counts.items() if v}})
+
+
+class ShardBuffer:
+    """Sharded tables gathered over a bundle: one element per (output, shard) when the bundle
+    ends (or when `max_rows` rows wait), instead of one per input chunk and shard. Each
+    element costs the runner a fixed encode/decode, so fewer, larger elements are faster."""
+
+    def __init__(self, n_shards: int, max_rows: int = 2_000_000):
+        self.n_shards, self.max_rows = n_shards, max_rows
+        self._parts: dict = {}
+        self._rows = 0
+
+    def add(self, tag: str | None, table: pa.Table, column_name: str):
+        """Buffers `table` split by `column_name`; yields outputs only when the buffer is full."""
+        for shard, part in split_by_shard(table, column_name, self.n_shards):
+            self._parts.setdefault((tag, shard), []).append(part)
+            self._rows += part.num_rows
+        if self._rows >= self.max_rows:
+            yield from self.flush()
+
+    def flush(self, windowed: bool = False):
+        for (tag, shard), parts in self._parts.items():
+            value = (shard, pa.concat_tables(parts).combine_chunks())   # one chunk per column: cheaper to encode
+            if windowed:               # finish_bundle outputs carry their window explicitly
+                value = WindowedValue(value, MIN_TIMESTAMP, [GlobalWindow()])
+            yield beam.pvalue.TaggedOutput(tag, value) if tag else value
+        self._parts, self._rows = {}, 0

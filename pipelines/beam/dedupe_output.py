@@ -1,0 +1,179 @@
+"""Resolution of clusters, sampling rates and the final write, chunk by chunk, in Beam.
+"""
+from __future__ import annotations
+
+import os
+import time
+from collections import Counter
+
+import apache_beam as beam
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from pipelines.beam.components import LABELS
+from pipelines.beam.dedupe_common import REJECTED, SAMPLED, STATS, read_chunk
+from pipelines.beam.progress import progress
+from pipelines.dedupe import clusters, sampling
+from pipelines.dedupe.config import DedupeConfig
+from pipelines.dedupe.features import FEATURES
+from pipelines.dedupe.tables import column, concat, split_by_shard
+from schemas import pretrain as schema
+
+
+def cluster_members(element, n_shards):
+    shard, grouped = element
+    labels = concat(grouped["labels"], LABELS)
+    if not labels.num_rows:
+        return
+    features = concat(grouped["features"], FEATURES)
+    members = labels.join(features, keys="handle", join_type="inner")
+    yield from split_by_shard(members.select(clusters.MEMBERS.names).cast(clusters.MEMBERS), "root", n_shards)
+
+
+def resolve_clusters(element, mode, score_tie):
+    shard, tables = element
+    decisions = clusters.resolve(concat(tables, clusters.MEMBERS), mode, score_tie)
+    for chunk in pc.unique(decisions.column("chunk")).to_pylist():
+        yield chunk, decisions.filter(pc.equal(decisions.column("chunk"), chunk))
+
+
+def stratum_sizes(features: pa.Table, unit: str):
+    """Per-stratum size of every document (before dedupe), for the sampling rates."""
+    out = Counter()
+    amount = column(features, "n_bytes") if unit == "bytes" else np.ones(features.num_rows)
+    for lang, cat, x in zip(features.column("lang").to_pylist(), features.column("category").to_pylist(), amount.tolist()):
+        out[sampling.stratum(lang, cat)] += x
+    yield dict(out)
+
+
+def stratum_deltas(element, unit: str):
+    """What dedupe takes off each stratum: dropped documents, and the weight below 1 of kept ones."""
+    _, decisions = element
+    out = Counter()
+    amount = column(decisions, "n_bytes") if unit == "bytes" else np.ones(decisions.num_rows)
+    weight = column(decisions, "weight")
+    for lang, cat, x, w in zip(decisions.column("lang").to_pylist(), decisions.column("category").to_pylist(), amount.tolist(), weight.tolist()):
+        out[sampling.stratum(lang, cat)] += x * (w - 1.0)
+    yield dict(out)
+
+
+class SumDicts(beam.CombineFn):
+    def create_accumulator(self):
+        return Counter()
+
+    def add_input(self, acc, d):
+        acc.update(d)
+        return acc
+
+    def merge_accumulators(self, accs):
+        out = Counter()
+        for a in accs:
+            out.update(a)
+        return out
+
+    def extract_output(self, acc):
+        return dict(acc)
+
+
+CLUSTER_COLUMNS = ("cluster_id", "cluster_size", "weight")
+
+
+def _column_or_nulls(table: pa.Table, name: str, type_: pa.DataType):
+    return table.column(name).cast(type_) if name in table.column_names else pa.nulls(table.num_rows, type_)
+
+
+class WriteChunk(beam.DoFn):
+    """(chunk, {"chunk": [ref], "decisions": [tables]}) -> documents (main), rejects, sampled-out ids, counts.
+
+    document_schema: the schema of the documents written; None keeps the chunk's own columns."""
+
+    def __init__(self, config: DedupeConfig, document_schema: pa.Schema | None):
+        self.config, self.document_schema = config, document_schema
+
+    def setup(self):
+        self._docs, self._start = 0, time.monotonic()
+
+    def process(self, element, rates):
+        ref, grouped = element
+        if list(grouped["chunk"]):                              # decisions always come with their chunk
+            yield from self._write(ref, grouped["decisions"], rates)
+
+    def _write(self, ref, decision_tables, rates):
+        table = read_chunk(ref)
+        table = table.drop_columns([c for c in CLUSTER_COLUMNS if c in table.column_names])
+        n = table.num_rows
+        ids = table.column("id").to_pylist()
+        cluster_id, size, weight = list(ids), np.ones(n, np.int32), np.ones(n, np.float32)
+        keep = np.ones(n, bool)
+        rule, dup_of = [None] * n, [None] * n
+        decisions = concat(decision_tables, clusters.DECISIONS)
+        for row, k, r, d, c, s, w in zip(column(decisions, "row").tolist(), column(decisions, "keep").tolist(),
+                                         decisions.column("rule").to_pylist(), decisions.column("dup_of").to_pylist(),
+                                         decisions.column("cluster_id").to_pylist(), column(decisions, "cluster_size").tolist(),
+                                         column(decisions, "weight").tolist()):
+            keep[row], rule[row], dup_of[row], cluster_id[row], size[row], weight[row] = k, r, d, c, s, w
+        langs = table.column("lang").to_pylist()
+        cats = table.column("category").to_pylist() if "category" in table.column_names else [None] * n
+        strata = [sampling.stratum(lang, c) for lang, c in zip(langs, cats)]
+        sampled = np.array([keep[i] and not sampling.keep(ids[i], rates.get(strata[i], 1.0), self.config.sampling.seed)
+                            for i in range(n)], dtype=bool)
+        counts = Counter()
+        n_bytes = [len(t.encode("utf-8", "surrogatepass")) for t in table.column("text").to_pylist()]
+        sources = _column_or_nulls(table, "source", pa.string()).to_pylist()
+        for i in range(n):
+            if not keep[i]:
+                counts[f"rejected:{rule[i]}"] += 1
+            elif sampled[i]:
+                counts["sampled_out"] += 1
+                counts[f"sampling_in:{strata[i]}:bytes"] += n_bytes[i] * float(weight[i])
+                counts[f"sampling_in:{strata[i]}:documents"] += float(weight[i])
+            else:
+                counts["written"] += 1
+                counts[f"source:{sources[i]}:written"] += 1
+                for unit, x in (("bytes", n_bytes[i] * float(weight[i])), ("documents", float(weight[i]))):
+                    counts[f"sampling_in:{strata[i]}:{unit}"] += x
+                    counts[f"sampling_out:{strata[i]}:{unit}"] += x
+        counts["rejected"] = int((~keep).sum())
+        written = keep & ~sampled
+        out = table.append_column("cluster_id", pa.array(cluster_id, pa.string())) \
+                   .append_column("cluster_size", pa.array(size)).append_column("weight", pa.array(weight))
+        if written.any():
+            out = out.filter(pa.array(written))
+            yield out.select(self.document_schema.names).cast(self.document_schema) if self.document_schema else out
+        if (~keep).any():
+            yield beam.pvalue.TaggedOutput(REJECTED, self._rejects(table, ~keep, rule, dup_of, size))
+        if sampled.any():
+            s = table.filter(pa.array(sampled))
+            yield beam.pvalue.TaggedOutput(SAMPLED, pa.table({
+                "id": s.column("id"), "source": _column_or_nulls(s, "source", pa.string()),
+                "lang": s.column("lang"), "category": pa.array([c for c, m in zip(cats, sampled) if m], pa.string()),
+                "n_bytes": pa.array([b for b, m in zip(n_bytes, sampled) if m], pa.int64()),
+                "weight": pa.array(weight[sampled])}, schema=schema.SAMPLED))
+        yield beam.pvalue.TaggedOutput(STATS, {"counts": dict(counts)})
+        self._docs += n
+
+    def _rejects(self, table, mask, rule, dup_of, size) -> pa.Table:
+        idx = np.flatnonzero(mask)
+        t = table.take(pa.array(idx))
+        prefix = [x[:schema.TEXT_PREFIX_CHARS] for x in t.column("text").to_pylist()]
+        return pa.table({
+            "id": t.column("id"), "source": pc.fill_null(_column_or_nulls(t, "source", pa.string()), "unknown"),
+            "rule": pa.array([rule[i] for i in idx], pa.string()),
+            "reason": pa.array([f"duplicate of {dup_of[i]} (cluster of {size[i]})" for i in idx], pa.string()),
+            "value": pa.nulls(len(idx), pa.float64()), "threshold": pa.nulls(len(idx), pa.float64()),
+            "text_prefix": pa.array(prefix, pa.string()), "lang": t.column("lang"),
+            "source_file": _column_or_nulls(t, "source_file", pa.string()),
+            "source_line": _column_or_nulls(t, "source_line", pa.int64()),
+            "dup_of": pa.array([dup_of[i] for i in idx], pa.string()),
+        }, schema=schema.REJECTED)
+
+    def teardown(self):
+        if self._docs:
+            progress(f"worker {os.getpid()}: wrote {self._docs} documents after dedupe/sampling in {time.monotonic() - self._start:.1f} s")
+
+
+def sampling_rates(sizes, deltas, config):
+    after = Counter(sizes)
+    after.update(deltas)
+    return sampling.rates(config, dict(after))

@@ -1,0 +1,154 @@
+"""Candidate pairs and their TF-IDF verification in Beam: exact groups, LSH buckets, distinct pairs,
+vectors of the candidate documents only, cosine per pair.
+"""
+from __future__ import annotations
+
+import os
+import time
+from collections import Counter
+
+import apache_beam as beam
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from pipelines.beam.dedupe_common import ShardBuffer, read_chunk, stats_output
+from pipelines.beam.progress import progress
+from pipelines.dedupe.candidates import bucket_pairs, exact_edges
+from pipelines.dedupe.config import DedupeConfig, threshold_of
+from pipelines.dedupe.features import BANDS, EXACT, FEATURES
+from pipelines.dedupe.tables import PAIRS, column, concat, pairs_table, split_by_shard, u64, unique_pairs
+from pipelines.text.tfidf import TfidfVectorizer, cosine
+
+VECTORS = pa.schema([("handle", pa.uint64()), ("lang", pa.string()),
+                     ("idx", pa.list_(pa.uint32())), ("val", pa.list_(pa.float32()))])
+NEEDED = pa.schema([("handle", pa.uint64()), ("chunk", pa.string()), ("row", pa.int64()), ("lang", pa.string())])
+
+
+
+def exact_edges_of_shard(element, n_shards):
+    shard, tables = element
+    t = concat(tables, EXACT)
+    a, b, groups = exact_edges(u64(t, "key"), u64(t, "handle"))
+    yield stats_output(**{"dedupe:exact_groups": groups, "dedupe:exact_edges": len(a)})
+    if len(a):
+        yield pairs_table(a, b)
+
+
+def bucket_pairs_of_shard(element, max_bucket, n_shards):
+    shard, tables = element
+    t = concat(tables, BANDS)
+    a, b, stats = bucket_pairs(u64(t, "key"), u64(t, "handle"), u64(t, "exact"), max_bucket)
+    yield stats_output(**stats.as_counts())
+    hi, lo = unique_pairs(a, b)                       # repeats within this shard; across shards below
+    if len(hi):
+        yield from split_by_shard(pairs_table(hi, lo), "a", n_shards)
+
+
+def distinct_pairs_of_shard(element, n_shards):
+    """Pairs of one shard (by their larger handle): distinct pairs, and their endpoints by shard."""
+    shard, tables = element
+    t = concat(tables, PAIRS)
+    hi, lo = unique_pairs(u64(t, "a"), u64(t, "b"))
+    yield stats_output(**{"dedupe:candidate_pairs": len(hi)})
+    if len(hi):
+        yield shard, pairs_table(hi, lo)
+        ends = np.unique(np.concatenate([hi, lo]))
+        for s, part in split_by_shard(pa.table({"handle": pa.array(ends)}), "handle", n_shards):
+            yield beam.pvalue.TaggedOutput("endpoints", (s, part))
+
+
+def locate_rows(element):
+    """Endpoints + features of one handle shard -> (chunk, rows to vectorise)."""
+    shard, grouped = element
+    ends = [t for t in grouped["endpoints"]]
+    if not ends:
+        return
+    wanted = pa.concat_tables(ends).column("handle")
+    f = concat(grouped["features"], FEATURES)
+    f = f.filter(pc.is_in(f.column("handle"), value_set=pc.unique(wanted)))
+    f = f.select(NEEDED.names)
+    for chunk in pc.unique(f.column("chunk")).to_pylist():
+        yield chunk, f.filter(pc.equal(f.column("chunk"), chunk))
+
+
+class Vectorise(beam.DoFn):
+    """(chunk, rows) -> TF-IDF vectors of those rows, by handle shard. jieba runs only here."""
+
+    def __init__(self, config: DedupeConfig):
+        self.config = config
+
+    def setup(self):
+        self._vectorizer, self._docs, self._start = None, 0, time.monotonic()
+
+    def start_bundle(self):
+        self._buffer = ShardBuffer(self.config.shards)
+
+    def finish_bundle(self):
+        yield from self._buffer.flush(windowed=True)
+
+    def process(self, element, df):
+        chunk, tables = element
+        if self._vectorizer is None:
+            self._vectorizer = TfidfVectorizer(df.df, df.n_docs, n_buckets=self.config.df_buckets)
+        needed = concat(tables, NEEDED)
+        rows = np.unique(column(needed, "row"))
+        texts = read_chunk(chunk, ["text"]).column("text").take(pa.array(rows)).to_pylist()
+        by_row = {r: i for i, r in enumerate(rows.tolist())}
+        pick = [by_row[r] for r in column(needed, "row").tolist()]
+        pairs = self._vectorizer.vectors([texts[i] for i in pick], needed.column("lang").to_pylist())
+        idx, val = [i for i, _ in pairs], [v for _, v in pairs]
+        self._docs += needed.num_rows
+        vectors = pa.table({"handle": needed.column("handle"), "lang": needed.column("lang"),
+                            "idx": pa.array(idx, pa.list_(pa.uint32())), "val": pa.array(val, pa.list_(pa.float32()))},
+                           schema=VECTORS)
+        yield from self._buffer.add(None, vectors, "handle")
+
+    def teardown(self):
+        if self._docs:
+            progress(f"worker {os.getpid()}: TF-IDF vectors of {self._docs} candidate documents in {time.monotonic() - self._start:.1f} s")
+
+
+def _lookup(vectors: pa.Table, handles: np.ndarray) -> np.ndarray:
+    """Row index in `vectors` of each handle (all present)."""
+    keys = u64(vectors, "handle")
+    order = np.argsort(keys)
+    return order[np.searchsorted(keys, handles, sorter=order)]
+
+
+def attach_first_vector(element, n_shards):
+    """Pairs (by larger handle) + vectors of that shard -> pairs carrying the first vector, by smaller handle."""
+    shard, grouped = element
+    pairs = concat(grouped["pairs"], PAIRS)
+    if not pairs.num_rows:
+        return
+    vectors = concat(grouped["vectors"], VECTORS)
+    rows = _lookup(vectors, u64(pairs, "a"))
+    with_a = pa.table({"a": pairs.column("a"), "b": pairs.column("b"), "a_lang": vectors.column("lang").take(pa.array(rows)),
+                       "a_idx": vectors.column("idx").take(pa.array(rows)),
+                       "a_val": vectors.column("val").take(pa.array(rows))})
+    yield from split_by_shard(with_a, "b", n_shards)
+
+
+def verify_pairs(element, thresholds):
+    shard, grouped = element
+    pairs = [t for t in grouped["pairs"]]
+    if not pairs:
+        return
+    pairs = pa.concat_tables(pairs)
+    vectors = concat(grouped["vectors"], VECTORS)
+    rows = _lookup(vectors, u64(pairs, "b"))
+    b_idx = vectors.column("idx").take(pa.array(rows)).to_numpy(zero_copy_only=False)
+    b_val = vectors.column("val").take(pa.array(rows)).to_numpy(zero_copy_only=False)
+    a_idx = pairs.column("a_idx").to_numpy(zero_copy_only=False)
+    a_val = pairs.column("a_val").to_numpy(zero_copy_only=False)
+    cos = np.fromiter((cosine(ai, av, bi, bv) for ai, av, bi, bv in zip(a_idx, a_val, b_idx, b_val)), np.float64, count=len(rows))
+    a_lang = pairs.column("a_lang").to_pylist()
+    b_lang = vectors.column("lang").take(pa.array(rows)).to_pylist()
+    needed = np.fromiter((max(threshold_of(thresholds, x), threshold_of(thresholds, y)) for x, y in zip(a_lang, b_lang)),
+                         np.float64, count=len(rows))
+    ok = cos >= needed
+    hist = Counter(f"dedupe_cosine:{min(int(c * 10), 9) / 10:.1f}" for c in cos)
+    yield stats_output(**{"dedupe:verified_pairs": int(ok.sum()), "dedupe:unverified_pairs": int((~ok).sum()), **hist})
+    if ok.any():
+        yield pairs_table(u64(pairs, "a")[ok], u64(pairs, "b")[ok])
