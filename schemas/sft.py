@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 
+from schemas import pretrain
 from schemas.pretrain import RAW_PREFIX_BYTES, TEXT_PREFIX_CHARS  # noqa: F401  (same bounds as pretraining)
 
 SCHEMA_VERSION = "sft/1"
@@ -46,31 +47,7 @@ SFT_RECORD = pa.schema(
 
 FIELDS = tuple(SFT_RECORD.names)
 
-REJECTED = pa.schema(
-    [
-        pa.field("id", pa.string(), nullable=False),
-        pa.field("source", pa.string(), nullable=False),
-        pa.field("rule", pa.string(), nullable=False),
-        pa.field("reason", pa.string()),
-        pa.field("value", pa.float64()),                        # what was measured ...
-        pa.field("threshold", pa.float64()),                    # ... against this threshold
-        pa.field("text_prefix", pa.string()),                   # the instruction's first TEXT_PREFIX_CHARS
-        pa.field("lang", pa.string()),
-        pa.field("source_file", pa.string()),
-        pa.field("source_line", pa.int64()),
-        pa.field("dup_of", pa.string()),                        # duplicates: the id of the kept copy
-    ],
-    metadata=_META,
-)
-
-DEAD_LETTER = pa.schema(
-    [
-        pa.field("source", pa.string()),
-        pa.field("source_file", pa.string(), nullable=False),
-        pa.field("source_line", pa.int64()),
-        pa.field("error_kind", pa.string(), nullable=False),
-        pa.field("error", pa.string(), nullable=False),
-        pa.field("raw", pa.binary()),                           # bounded prefix (RAW_PREFIX_BYTES) of the raw bytes
-    ],
-    metadata=_META,
-)
+# Rejects and dead letters have the pretraining pipeline's columns (text_prefix: the start of the
+# instruction), tagged with this schema's version.
+REJECTED = pretrain.REJECTED.with_metadata(_META)
+DEAD_LETTER = pretrain.DEAD_LETTER.with_metadata(_META)
