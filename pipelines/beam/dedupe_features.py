@@ -33,7 +33,7 @@ class ExtractFeatures(beam.DoFn):
 
     def setup(self):
         self.extractor = FeatureExtractor(self.config)
-        self._docs, self._start = 0, time.monotonic()
+        self._docs, self._busy = 0, 0.0           # documents and seconds spent on them, for the progress line
 
     def start_bundle(self):
         self._buffer = ShardBuffer(self.config.shards)
@@ -49,7 +49,9 @@ class ExtractFeatures(beam.DoFn):
         yield from self.emit(table.select([c for c in self.COLUMNS if c in table.column_names]), ref)
 
     def emit(self, table: pa.Table, ref: str):
+        t0 = time.monotonic()
         f = self.extractor.extract(table, ref)
+        self._busy += time.monotonic() - t0
         self._docs += table.num_rows
         yield ref, table.num_rows
         yield from self._buffer.add("features", f.features, "handle")
@@ -61,7 +63,7 @@ class ExtractFeatures(beam.DoFn):
 
     def teardown(self):
         if self._docs:
-            progress(f"worker {os.getpid()}: dedupe features of {self._docs} documents in {time.monotonic() - self._start:.1f} s")
+            progress(f"worker {os.getpid()}: dedupe features of {self._docs} documents ({self._busy:.1f} s computing)")
 
 
 class StageDocuments(ExtractFeatures):

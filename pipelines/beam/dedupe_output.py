@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import time
 from collections import Counter
 
 import apache_beam as beam
@@ -92,7 +91,7 @@ class WriteChunk(beam.DoFn):
         self.config, self.document_schema = config, document_schema
 
     def setup(self):
-        self._docs, self._start = 0, time.monotonic()
+        self._docs = 0
 
     def process(self, element, rates):
         ref, grouped = element
@@ -170,7 +169,7 @@ class WriteChunk(beam.DoFn):
 
     def teardown(self):
         if self._docs:
-            progress(f"worker {os.getpid()}: wrote {self._docs} documents after dedupe/sampling in {time.monotonic() - self._start:.1f} s")
+            progress(f"worker {os.getpid()}: {self._docs} documents through dedupe and sampling to the output")
 
 
 def sampling_rates(sizes, deltas, config):

@@ -79,7 +79,7 @@ class Vectorise(beam.DoFn):
         self.config = config
 
     def setup(self):
-        self._vectorizer, self._docs, self._start = None, 0, time.monotonic()
+        self._vectorizer, self._docs, self._busy = None, 0, 0.0
 
     def start_bundle(self):
         self._buffer = ShardBuffer(self.config.shards)
@@ -96,7 +96,9 @@ class Vectorise(beam.DoFn):
         texts = read_chunk(chunk, ["text"]).column("text").take(pa.array(rows)).to_pylist()
         by_row = {r: i for i, r in enumerate(rows.tolist())}
         pick = [by_row[r] for r in column(needed, "row").tolist()]
+        t0 = time.monotonic()
         pairs = self._vectorizer.vectors([texts[i] for i in pick], needed.column("lang").to_pylist())
+        self._busy += time.monotonic() - t0
         idx, val = [i for i, _ in pairs], [v for _, v in pairs]
         self._docs += needed.num_rows
         vectors = pa.table({"handle": needed.column("handle"), "lang": needed.column("lang"),
@@ -106,7 +108,7 @@ class Vectorise(beam.DoFn):
 
     def teardown(self):
         if self._docs:
-            progress(f"worker {os.getpid()}: TF-IDF vectors of {self._docs} candidate documents in {time.monotonic() - self._start:.1f} s")
+            progress(f"worker {os.getpid()}: TF-IDF vectors of {self._docs} candidate documents ({self._busy:.1f} s computing)")
 
 
 def _lookup(vectors: pa.Table, handles: np.ndarray) -> np.ndarray:
