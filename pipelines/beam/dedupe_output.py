@@ -37,23 +37,23 @@ def resolve_clusters(element, mode, score_tie):
         yield chunk, decisions.filter(pc.equal(decisions.column("chunk"), chunk))
 
 
-def stratum_sizes(features: pa.Table, unit: str):
+def stratum_sizes(features: pa.Table, unit: str, by_lang: bool = True):
     """Per-stratum size of every document (before dedupe), for the sampling rates."""
     out = Counter()
     amount = column(features, "n_bytes") if unit == "bytes" else np.ones(features.num_rows)
     for lang, cat, x in zip(features.column("lang").to_pylist(), features.column("category").to_pylist(), amount.tolist()):
-        out[sampling.stratum(lang, cat)] += x
+        out[sampling.stratum(lang, cat, by_lang)] += x
     yield dict(out)
 
 
-def stratum_deltas(element, unit: str):
+def stratum_deltas(element, unit: str, by_lang: bool = True):
     """What dedupe takes off each stratum: dropped documents, and the weight below 1 of kept ones."""
     _, decisions = element
     out = Counter()
     amount = column(decisions, "n_bytes") if unit == "bytes" else np.ones(decisions.num_rows)
     weight = column(decisions, "weight")
     for lang, cat, x, w in zip(decisions.column("lang").to_pylist(), decisions.column("category").to_pylist(), amount.tolist(), weight.tolist()):
-        out[sampling.stratum(lang, cat)] += x * (w - 1.0)
+        out[sampling.stratum(lang, cat, by_lang)] += x * (w - 1.0)
     yield dict(out)
 
 
@@ -114,7 +114,7 @@ class WriteChunk(beam.DoFn):
             keep[row], rule[row], dup_of[row], cluster_id[row], size[row], weight[row] = k, r, d, c, s, w
         langs = table.column("lang").to_pylist()
         cats = table.column("category").to_pylist() if "category" in table.column_names else [None] * n
-        strata = [sampling.stratum(lang, c) for lang, c in zip(langs, cats)]
+        strata = [sampling.stratum(lang, c, self.config.sampling.by_lang) for lang, c in zip(langs, cats)]
         sampled = np.array([keep[i] and not sampling.keep(ids[i], rates.get(strata[i], 1.0), self.config.sampling.seed)
                             for i in range(n)], dtype=bool)
         counts = Counter()

@@ -105,9 +105,9 @@ class DedupeAndSample(beam.PTransform):
                      | "GroupClusters" >> beam.GroupByKey()
                      | "Resolve" >> beam.FlatMap(resolve_clusters, c.mode, c.score_tie))
         unit = c.sampling.unit
-        sizes = (features | "StratumSizes" >> beam.FlatMap(lambda kv: stratum_sizes(kv[1], unit))
+        sizes = (features | "StratumSizes" >> beam.FlatMap(lambda kv: stratum_sizes(kv[1], unit, c.sampling.by_lang))
                  | "SumSizes" >> beam.CombineGlobally(SumDicts()))
-        deltas = (decisions | "StratumDeltas" >> beam.FlatMap(stratum_deltas, unit)
+        deltas = (decisions | "StratumDeltas" >> beam.FlatMap(stratum_deltas, unit, c.sampling.by_lang)
                   | "SumDeltas" >> beam.CombineGlobally(SumDicts()))
         rates = sizes | "Rates" >> beam.Map(sampling_rates, beam.pvalue.AsSingleton(deltas), c.sampling)
         chunks = extracted["chunks"] | "KeyChunks" >> beam.Map(lambda ref_rows: (ref_rows[0], ref_rows[0]))

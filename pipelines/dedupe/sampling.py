@@ -23,6 +23,7 @@ class SamplingConfig:
     unit: str = "bytes"
     shares: dict[str, float] = field(default_factory=dict)   # "lang/category" -> share; empty: input shares
     seed: int = 1
+    by_lang: bool = True                 # strata are language x category; False: category alone (the SFT mix)
 
     def __post_init__(self):
         if self.unit not in UNITS:
@@ -43,8 +44,8 @@ class SamplingConfig:
         return cls(target=target.get(unit), unit=unit, shares=shares, seed=rules.get("seed", 1))
 
 
-def stratum(lang: str | None, category: str | None) -> str:
-    return f"{lang or 'unknown'}/{category or 'unknown'}"
+def stratum(lang: str | None, category: str | None, by_lang: bool = True) -> str:
+    return f"{lang or 'unknown'}/{category or 'unknown'}" if by_lang else (category or "unknown")
 
 
 def rates(config: SamplingConfig, sizes: dict[str, float]) -> dict[str, float]:

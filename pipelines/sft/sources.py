@@ -1,0 +1,73 @@
+"""The SFT sources file: source -> {format, files, [lang], [default label], [field_map]}.
+
+    alpaca_zh: {format: alpaca, files: [raw/alpaca_zh/*.jsonl]}
+    code_set:  {format: sharegpt, files: [code/*.jsonl], label: code, field_map: {messages: conversations}}
+
+`format` is one of pipelines.sft.adapters.FORMATS; `label` (a taxonomy category or
+subcategory id) labels every record of a single-task source. This is the sources.json
+that shared/bench/make_corpus.py --kind sft writes.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from pipelines.sft.adapters import FORMATS, check_field_map
+from pipelines.sources import SourcesError, _resolve
+
+_KEYS = {"format", "files", "lang", "label", "field_map"}
+
+
+@dataclass(frozen=True)
+class SftSource:
+    name: str
+    format: str
+    patterns: tuple[str, ...]
+    lang: str | None = None
+    label: str | None = None
+    field_map: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SftSourcesFile:
+    path: str
+    sha256: str
+    sources: tuple[SftSource, ...]
+
+
+def load_sft_sources(path: str | Path) -> SftSourcesFile:
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+        data = json.loads(raw) if path.suffix == ".json" else yaml.safe_load(raw)
+    except OSError as e:
+        raise SourcesError(f"{path}: cannot read the sources file: {e.strerror}") from None
+    except (json.JSONDecodeError, yaml.YAMLError, UnicodeDecodeError) as e:
+        raise SourcesError(f"{path}: not valid {'JSON' if path.suffix == '.json' else 'YAML'}: {e}") from None
+    if not isinstance(data, dict) or not data:
+        raise SourcesError(f"{path}: expected a map from source name to {{format, files}}")
+    base, sources = path.resolve().parent, []
+    for name, spec in data.items():
+        where = f"{path}: source '{name}'"
+        if not isinstance(spec, dict):
+            raise SourcesError(f"{where}: expected a map with format and files, got {type(spec).__name__}")
+        unknown = set(spec) - _KEYS
+        if unknown:
+            raise SourcesError(f"{where}: unknown key(s) {sorted(unknown)}; expected {sorted(_KEYS)}")
+        if spec.get("format") not in FORMATS:
+            raise SourcesError(f"{where}: field 'format' is {spec.get('format')!r}; expected one of {list(FORMATS)}")
+        files = spec.get("files")
+        files = [files] if isinstance(files, str) else files
+        if not isinstance(files, list) or not files or not all(isinstance(f, str) and f for f in files):
+            raise SourcesError(f"{where}: field 'files' must be a non-empty list of paths, globs or URLs")
+        try:
+            field_map = check_field_map(spec.get("field_map") or {})
+        except ValueError as e:
+            raise SourcesError(f"{where}: {e}") from None
+        sources.append(SftSource(name=str(name), format=spec["format"], patterns=tuple(_resolve(f, base) for f in files),
+                                 lang=spec.get("lang"), label=spec.get("label"), field_map=field_map))
+    return SftSourcesFile(path=str(path), sha256=hashlib.sha256(raw).hexdigest(), sources=tuple(sources))

@@ -1,0 +1,183 @@
+"""The SFT (instruction-tuning) corpus pipeline.
+
+    python -m pipelines.sft --sources SOURCES.{json,yaml} --output OUT \
+        [--rules cleaning_rules/sft.yaml] [--overwrite] [Beam options]
+
+Reads each source with its format's adapter (pipelines/sft/adapters.py), cleans
+and filters every record (cleaning_rules/sft.yaml), labels it with the taxonomy
+(cleaning_rules/taxonomy.yaml), removes exact and near duplicates on instruction
++ input (the pretraining dedupe stages), and optionally samples to the taxonomy's
+category shares (`mix.target`). Writes OUT/data/ (schemas/sft.py), OUT/rejected/,
+OUT/dead_letter/, OUT/sampled_out/ and OUT/manifest.json with the same
+accounting as the pretraining pipeline, and the category / subcategory mix.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import apache_beam as beam
+import pyarrow as pa
+import pyarrow.parquet as pq
+from apache_beam.io.filesystem import CompressionTypes
+from apache_beam.io.filesystems import FileSystems
+from apache_beam.io.parquetio import WriteToParquetBatched
+from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
+
+from pipelines import manifest as mf
+from pipelines.beam.dedupe_transforms import CLUSTER_COLUMNS, SAMPLED, DedupeAndSample, StageDocuments, extracted_outputs
+from pipelines.beam.pretrain_transforms import PlanSplits, ReadSplits
+from pipelines.beam.sft_transforms import DEAD_LETTER, REJECTED, STATS, ProcessSftBatches
+from pipelines.beam.stats import MergeStats
+from pipelines.cli import (REPO, STAGING_DIR, STATS_FILE, PretrainOptions, UsageError, dedupe_sections, prepare_output,
+                           resolve_output, run_command, structured_counts, with_local_runner)
+from pipelines.dedupe.config import DedupeConfig
+from pipelines.readers import match
+from pipelines.sft.processor import SftConfig, sft_config
+from pipelines.sft.record_rules import SftRulesError, load_sft_rules
+from pipelines.sft.sources import SftSourcesFile, load_sft_sources
+from pipelines.sft.taxonomy import load_taxonomy
+from pipelines.sources import SourcesError
+from schemas import pretrain as pretrain_schema
+from schemas import sft as schema
+
+DEFAULT_SFT_RULES = REPO / "cleaning_rules" / "sft.yaml"
+OUTPUT_SCHEMA = pa.schema(list(schema.SFT_RECORD) + [f for f in pretrain_schema.DOCUMENT if f.name in CLUSTER_COLUMNS],
+                          metadata=schema.SFT_RECORD.metadata)
+log = logging.getLogger("pipelines.sft")
+
+
+def build_pipeline(p: beam.Pipeline, config: SftConfig, dedupe: DedupeConfig, sources: SftSourcesFile, output: str) -> None:
+    specs = [(s.name, "jsonl", pattern) for s in sources.sources for pattern in s.patterns]
+    planned = (p | "ListSources" >> beam.Create(specs)
+                 | "PlanSplits" >> beam.ParDo(PlanSplits(config.split_bytes)).with_outputs(STATS, main="splits"))
+    processed = (planned.splits
+                 | "Distribute" >> beam.Reshuffle()
+                 | "ReadSplits" >> beam.ParDo(ReadSplits(config.batch_records, config.batch_bytes))
+                 | "ProcessRecords" >> beam.ParDo(ProcessSftBatches(config)).with_outputs(REJECTED, DEAD_LETTER, STATS, main="records"))
+    extracted = (processed.records
+                 | "Stage" >> beam.ParDo(StageDocuments(dedupe, mf.join(output, STAGING_DIR)))
+                 .with_outputs("features", "bands", "exact", "df", main="chunks"))
+    deduped = extracted_outputs(extracted) | "Dedupe" >> DedupeAndSample(dedupe, OUTPUT_SCHEMA)
+    outputs = {"data": (deduped["documents"], OUTPUT_SCHEMA),
+               "rejected": ((processed[REJECTED], deduped[REJECTED]) | "AllRejected" >> beam.Flatten(), schema.REJECTED),
+               "dead_letter": (processed[DEAD_LETTER], schema.DEAD_LETTER),
+               "sampled_out": (deduped[SAMPLED], pretrain_schema.SAMPLED)}
+    for name, (pcoll, arrow_schema) in outputs.items():
+        _ = pcoll | f"Write_{name}" >> WriteToParquetBatched(
+            mf.join(output, name, "part"), schema=arrow_schema, file_name_suffix=".parquet", codec="zstd")
+    _ = ((planned[STATS], processed[STATS], deduped[STATS])
+         | "AllStats" >> beam.Flatten()
+         | "MergeStats" >> beam.CombineGlobally(MergeStats())
+         | "StatsJson" >> beam.Map(json.dumps)
+         | "WriteStats" >> beam.io.WriteToText(mf.join(output, *STATS_FILE), file_name_suffix=".json", shard_name_template=""))
+
+
+def mix_config(rules: dict, taxonomy_path: str) -> DedupeConfig:
+    """Dedupe on instruction + input, and the mix: sampling by category to the taxonomy's shares."""
+    mix = rules.get("mix") or {}
+    shares = {c.id: c.share for c in load_taxonomy(taxonomy_path).categories}
+    dedupe = DedupeConfig.from_rules(rules.get("dedupe") or {"enabled": True, "mode": "drop"},
+                                     {"target": mix.get("target"), "seed": mix.get("seed", 1)})
+    return dataclasses.replace(dedupe, sampling=dataclasses.replace(dedupe.sampling, by_lang=False, shares=shares))
+
+
+def _rules_path(argv: list[str]) -> str:
+    """--rules as given on the command line, else the SFT default (PretrainOptions' default is the pretraining file)."""
+    for i, a in enumerate(argv):
+        if a == "--rules" and i + 1 < len(argv):
+            return argv[i + 1]
+        if a.startswith("--rules="):
+            return a.split("=", 1)[1]
+    return str(DEFAULT_SFT_RULES)
+
+
+def run(argv: list[str] | None = None) -> dict:
+    argv = with_local_runner(list(sys.argv[1:] if argv is None else argv))
+    options = PipelineOptions(argv)
+    opts = options.view_as(PretrainOptions)
+    missing = [f"--{n}" for n in ("sources", "output") if not getattr(opts, n)]
+    if missing:
+        raise UsageError(f"missing {' and '.join(missing)}; see: python -m pipelines.sft --help")
+    rules_path = _rules_path(argv)
+    try:
+        rules = load_sft_rules(rules_path)
+        sources = load_sft_sources(opts.sources)
+        config = sft_config(rules, Path(rules_path).parent, {s.name: s for s in sources.sources})
+        dedupe = mix_config(rules, config.taxonomy_path)
+    except (SftRulesError, SourcesError, ValueError, OSError) as e:
+        raise UsageError(f"{rules_path}: {e}") from None
+    for s in sources.sources:
+        for pattern in s.patterns:
+            if "://" not in pattern and not match(pattern):
+                raise UsageError(f"{sources.path}: source '{s.name}': '{pattern}' matches no file")
+    output = resolve_output(opts.output)
+    prepare_output(output, opts.overwrite)
+    log.warning("sft: %d source(s), rules %s, output %s", len(sources.sources), rules_path, output)
+    started, t0 = mf.now(), time.monotonic()
+    p = beam.Pipeline(options=options)
+    build_pipeline(p, config, dedupe, sources, output)
+    p.run().wait_until_finish()
+    counts = mf.read_json(mf.join(output, *STATS_FILE) + ".json")["counts"]
+    if FileSystems.exists(mf.join(output, STAGING_DIR)):
+        FileSystems.delete([mf.join(output, STAGING_DIR)])
+    outputs = mf.list_outputs(output)
+    manifest = {
+        "kind": "sft", "schema_version": schema.SCHEMA_VERSION, "output": output, "code_version": mf.code_version(),
+        "started": started, "finished": mf.now(), "seconds": round(time.monotonic() - t0, 2),
+        "runner": options.view_as(StandardOptions).runner,
+        "rules": {"path": rules_path}, "sources_file": {"path": sources.path, "sha256": sources.sha256},
+        "sources": {s.name: {"format": s.format, "files": list(s.patterns), "label": s.label} for s in sources.sources},
+        "counts": structured_counts(counts), **dedupe_sections(counts, dedupe),
+        "mix": mix_report(output, config.taxonomy_path),
+        "accounting": mf.accounting(counts, outputs), "outputs": outputs,
+    }
+    mf.write_json(mf.join(output, "manifest.json"), manifest)
+    FileSystems.delete([mf.join(output, STATS_FILE[0])])
+    return manifest
+
+
+def mix_report(output: str, taxonomy_path: str, short_ratio: float = 0.5) -> dict:
+    """Achieved vs target share per category and subcategory of the written records; subcategories
+    below `short_ratio` x their target are listed as short of data."""
+    taxonomy = load_taxonomy(taxonomy_path)
+    cats, subs = Counter(), Counter()
+    for m in FileSystems.match([mf.join(output, "data", "*.parquet")])[0].metadata_list:
+        with FileSystems.open(m.path, compression_type=CompressionTypes.UNCOMPRESSED) as f:
+            t = pq.read_table(f, columns=["category", "subcategory"])
+        cats.update(t.column("category").to_pylist())
+        subs.update(t.column("subcategory").to_pylist())
+    total = sum(cats.values()) or 1
+    target_sub = taxonomy.target_shares(absolute=True)
+    categories = {c.id: {"target": round(c.share, 4), "achieved": round(cats[c.id] / total, 4), "records": cats[c.id]}
+                  for c in taxonomy.categories}
+    subcategories = {sid: {"target": round(share, 4), "achieved": round(subs[sid] / total, 4), "records": subs[sid]}
+                     for sid, share in target_sub.items()}
+    short = sorted(sid for sid, v in subcategories.items() if v["achieved"] < short_ratio * v["target"])
+    return {"records": sum(cats.values()), "categories": categories, "subcategories": subcategories, "short_of_data": short}
+
+
+def _report(m: dict) -> int:
+    c, a, d = m["counts"], m["accounting"], m["dedupe"]
+    top = sorted(m["mix"]["categories"].items(), key=lambda kv: -kv[1]["records"])
+    print(f"sft: {c['read']} records read in {m['seconds']:.1f} s\n  written      {c['written']}\n  rejected     {c['rejected']}"
+          + "".join(f"\n    {k:<26} {v}" for k, v in sorted(c["by_rule"].items()))
+          + f"\n  dead letters {c['dead_letter']}\n  sampled out  {c['sampled_out']}"
+          + f"\n  dedupe       removed {d['exact_duplicates_removed']} exact and {d['near_duplicates_removed']} near copies"
+          + "\n  categories   " + ", ".join(f"{k} {v['records']}" for k, v in top)
+          + f"\n  short of data: {len(m['mix']['short_of_data'])} subcategories"
+          + f"\n  accounting   {'holds' if a['holds'] else 'DOES NOT HOLD'}\nmanifest: {mf.join(m['output'], 'manifest.json')}")
+    return 0 if a["holds"] else 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    return run_command(argv, run, lambda: print(__doc__), _report)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
