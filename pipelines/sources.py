@@ -51,8 +51,8 @@ def _resolve(pattern: str, base: Path) -> str:
     return str((base / pattern).resolve())
 
 
-def load_sources(path: str | Path) -> SourcesFile:
-    path = Path(path)
+def read_sources_map(path: Path, expected: str) -> tuple[bytes, dict]:
+    """The raw bytes and the parsed map of a sources file (JSON or YAML); SourcesError otherwise."""
     try:
         raw = path.read_bytes()
     except OSError as e:
@@ -62,7 +62,21 @@ def load_sources(path: str | Path) -> SourcesFile:
     except (json.JSONDecodeError, yaml.YAMLError, UnicodeDecodeError) as e:
         raise SourcesError(f"{path}: not valid {'JSON' if path.suffix == '.json' else 'YAML'}: {e}") from None
     if not isinstance(data, dict) or not data:
-        raise SourcesError(f"{path}: expected a map from source name to {{lang, category, files, format}}")
+        raise SourcesError(f"{path}: expected a map from source name to {{{expected}}}")
+    return raw, data
+
+
+def files_field(spec: dict, where: str) -> list[str]:
+    files = spec.get("files")
+    files = [files] if isinstance(files, str) else files
+    if not isinstance(files, list) or not files or not all(isinstance(f, str) and f for f in files):
+        raise SourcesError(f"{where}: field 'files' must be a non-empty list of paths, globs or URLs")
+    return files
+
+
+def load_sources(path: str | Path) -> SourcesFile:
+    path = Path(path)
+    raw, data = read_sources_map(path, "lang, category, files, format")
     base, sources = path.resolve().parent, []
     for name, spec in data.items():
         where = f"{path}: source '{name}'"
@@ -74,11 +88,7 @@ def load_sources(path: str | Path) -> SourcesFile:
         for key in ("lang", "category"):
             if not isinstance(spec.get(key), str) or not spec[key]:
                 raise SourcesError(f"{where}: field '{key}' must be a non-empty string")
-        files = spec.get("files")
-        if isinstance(files, str):
-            files = [files]
-        if not isinstance(files, list) or not files or not all(isinstance(f, str) and f for f in files):
-            raise SourcesError(f"{where}: field 'files' must be a non-empty list of paths, globs or URLs")
+        files = files_field(spec, where)
         fmt = spec.get("format", "jsonl")
         if fmt not in FORMATS:
             raise SourcesError(f"{where}: field 'format' is {fmt!r}; expected one of {list(FORMATS)}")

@@ -10,14 +10,11 @@ that shared/bench/make_corpus.py --kind sft writes.
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
 from pipelines.sft.adapters import FORMATS, check_field_map
-from pipelines.sources import SourcesError, _resolve
+from pipelines.sources import SourcesError, _resolve, files_field, read_sources_map
 
 _KEYS = {"format", "files", "lang", "label", "field_map"}
 
@@ -41,15 +38,7 @@ class SftSourcesFile:
 
 def load_sft_sources(path: str | Path) -> SftSourcesFile:
     path = Path(path)
-    try:
-        raw = path.read_bytes()
-        data = json.loads(raw) if path.suffix == ".json" else yaml.safe_load(raw)
-    except OSError as e:
-        raise SourcesError(f"{path}: cannot read the sources file: {e.strerror}") from None
-    except (json.JSONDecodeError, yaml.YAMLError, UnicodeDecodeError) as e:
-        raise SourcesError(f"{path}: not valid {'JSON' if path.suffix == '.json' else 'YAML'}: {e}") from None
-    if not isinstance(data, dict) or not data:
-        raise SourcesError(f"{path}: expected a map from source name to {{format, files}}")
+    raw, data = read_sources_map(path, "format, files")
     base, sources = path.resolve().parent, []
     for name, spec in data.items():
         where = f"{path}: source '{name}'"
@@ -60,10 +49,7 @@ def load_sft_sources(path: str | Path) -> SftSourcesFile:
             raise SourcesError(f"{where}: unknown key(s) {sorted(unknown)}; expected {sorted(_KEYS)}")
         if spec.get("format") not in FORMATS:
             raise SourcesError(f"{where}: field 'format' is {spec.get('format')!r}; expected one of {list(FORMATS)}")
-        files = spec.get("files")
-        files = [files] if isinstance(files, str) else files
-        if not isinstance(files, list) or not files or not all(isinstance(f, str) and f for f in files):
-            raise SourcesError(f"{where}: field 'files' must be a non-empty list of paths, globs or URLs")
+        files = files_field(spec, where)
         try:
             field_map = check_field_map(spec.get("field_map") or {})
         except ValueError as e:
