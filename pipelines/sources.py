@@ -74,17 +74,23 @@ def files_field(spec: dict, where: str) -> list[str]:
     return files
 
 
+def source_specs(path: Path, data: dict, keys: set[str], expected: str):
+    """(name, spec, where) per source, once the spec is a map with known keys only."""
+    for name, spec in data.items():
+        where = f"{path}: source '{name}'"
+        if not isinstance(spec, dict):
+            raise SourcesError(f"{where}: expected a map with {expected}, got {type(spec).__name__}")
+        unknown = set(spec) - keys
+        if unknown:
+            raise SourcesError(f"{where}: unknown key(s) {sorted(unknown)}; expected {sorted(keys)}")
+        yield name, spec, where
+
+
 def load_sources(path: str | Path) -> SourcesFile:
     path = Path(path)
     raw, data = read_sources_map(path, "lang, category, files, format")
     base, sources = path.resolve().parent, []
-    for name, spec in data.items():
-        where = f"{path}: source '{name}'"
-        if not isinstance(spec, dict):
-            raise SourcesError(f"{where}: expected a map with lang, category, files, got {type(spec).__name__}")
-        unknown = set(spec) - _KEYS
-        if unknown:
-            raise SourcesError(f"{where}: unknown key(s) {sorted(unknown)}; expected {sorted(_KEYS)}")
+    for name, spec, where in source_specs(path, data, _KEYS, "lang, category, files"):
         for key in ("lang", "category"):
             if not isinstance(spec.get(key), str) or not spec[key]:
                 raise SourcesError(f"{where}: field '{key}' must be a non-empty string")

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipelines.sft.adapters import FORMATS, check_field_map
-from pipelines.sources import SourcesError, _resolve, files_field, read_sources_map
+from pipelines.sources import SourcesError, _resolve, files_field, read_sources_map, source_specs
 
 _KEYS = {"format", "files", "lang", "label", "field_map"}
 
@@ -40,13 +40,7 @@ def load_sft_sources(path: str | Path) -> SftSourcesFile:
     path = Path(path)
     raw, data = read_sources_map(path, "format, files")
     base, sources = path.resolve().parent, []
-    for name, spec in data.items():
-        where = f"{path}: source '{name}'"
-        if not isinstance(spec, dict):
-            raise SourcesError(f"{where}: expected a map with format and files, got {type(spec).__name__}")
-        unknown = set(spec) - _KEYS
-        if unknown:
-            raise SourcesError(f"{where}: unknown key(s) {sorted(unknown)}; expected {sorted(_KEYS)}")
+    for name, spec, where in source_specs(path, data, _KEYS, "format and files"):
         if spec.get("format") not in FORMATS:
             raise SourcesError(f"{where}: field 'format' is {spec.get('format')!r}; expected one of {list(FORMATS)}")
         files = files_field(spec, where)
