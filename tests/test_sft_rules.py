@@ -1,17 +1,13 @@
 """SFT record rules (cleaning_rules/sft.yaml, pipelines/sft/record_rules.py).
 
 * every example of sft.yaml and sft_replacements.yaml;
-* unit tests per rule;
-* an acceptance test on the benchmark SFT corpus (make_corpus.py --kind sft --seed 1,
-  generated into a temporary folder; skipped without ../shared).
+* unit tests per rule.
+The acceptance figures on the benchmark corpus run through the whole pipeline
+(tests/test_sft_bench_corpus.py).
 """
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
-import time
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -22,8 +18,6 @@ from pipelines.sft.record_rules import (RecordCleaner, SftRulesError, build_sens
 REPO = Path(__file__).resolve().parent.parent
 RULES_DIR = REPO / "cleaning_rules"
 RULES_PATH = RULES_DIR / "sft.yaml"
-SHARED = REPO.parent / "shared"
-MAKE_CORPUS = SHARED / "bench" / "make_corpus.py"
 
 RULES = load_sft_rules(RULES_PATH)
 
@@ -301,122 +295,15 @@ def test_sensitive_filter_from_the_pretraining_lists():
     assert rej is None
 
 
-# --------------------------------------------------------------------------- acceptance on the benchmark corpus
-SPECIAL = ["<|endoftext|>", "</s>", "<s>", "<pad>", "[PAD]", "<unk>", "<|im_start|>", "<|im_end|>"]
-INVISIBLE = ["\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u00ad", "\u000b", "\u0007"]
-
-
-@dataclass
-class Figures:
-    n: dict = field(default_factory=dict)
-    ok: dict = field(default_factory=dict)
-
-    def add(self, key: str, good: bool) -> None:
-        self.n[key] = self.n.get(key, 0) + 1
-        self.ok[key] = self.ok.get(key, 0) + int(bool(good))
-
-    def rate(self, key: str) -> float:
-        return self.ok.get(key, 0) / max(1, self.n.get(key, 0))
-
-
-def to_record(d: dict, source: str) -> dict:
-    return rec(id=d.get("id"), source=source, instruction=d.get("instruction") or "", input=d.get("input") or "",
-               output=d.get("output") or "")
-
-
-# LDNOOBW mixes slurs with anatomy and medicine; the project's lists leave anatomy out
-# (medical Q&A). A curator adding LDNOOBW allows those words, as here.
-# Innocent everywhere (adult, passion, mom's, Virgo, list numbering):
-ALLOW_ZH = ["成人", "激情", "妈妈的", "处女座", "13."]
-ALLOW_EN = ["sexual", "sexuality", "domination", "nudity", "scat"]
-# Innocent in the medical source only (source_allow_words): the anatomy and
-# sexual-health words that medical Q&A uses all the time.
-MEDICAL_ALLOW = ["阴茎", "月经", "包皮", "阴道", "龟头", "精子", "乳房", "性交", "外阴", "射精", "乳头", "阴部", "做爱"]
-
-
-def ldnoobw_lists() -> list[dict]:
-    base = SHARED / "data" / "wordlist_ldnoobw" / "lists"
-    return [{"name": "zh_ldnoobw", "lang": "zh", "category": "mixed", "paths": [str(base / "zh.txt")],
-             "allow_paths": ["wordlists/zh_allow.txt"], "allow_words": ALLOW_ZH, "min_term_chars": 2,
-             "action": "drop"},
-            {"name": "en_ldnoobw", "lang": "en", "category": "mixed", "paths": [str(base / "en.txt")],
-             "allow_paths": ["wordlists/en_allow.txt"], "allow_words": ALLOW_EN, "min_term_chars": 4,
-             "action": "drop"}]
-
-
-def run_acceptance(corpus: Path, cleaner: RecordCleaner) -> tuple[Figures, float, int]:
-    truth = {}
-    with open(corpus / "truth.jsonl", encoding="utf-8") as f:
-        for line in f:
-            t = json.loads(line)
-            truth[(t["file"], t["line"])] = t
-    fig = Figures()
-    elapsed, n = 0.0, 0
-    files = sorted({k[0] for k in truth})
-    for rel in files:
-        with open(corpus / rel, encoding="utf-8") as f:
-            for lineno, line in enumerate(f, 1):
-                t = truth.get((rel, lineno))
-                if t is None or t.get("format") != "alpaca":
-                    continue
-                try:
-                    d = json.loads(line)
-                except json.JSONDecodeError:
-                    continue
-                r = to_record(d, t["source"])
-                t0 = time.perf_counter()
-                out, rej, applied = cleaner.clean(r)
-                elapsed += time.perf_counter() - t0
-                n += 1
-                defect = t.get("defect")
-                if defect in ("invalid_output", "flagged_word"):
-                    fig.add(defect, out is None)
-                elif defect in ("invalid_input", "input_repeats_instruction"):
-                    fig.add(defect, out is not None and out["input"] == "" and out["output"])
-                elif defect == "traditional":
-                    fig.add("traditional_kept", out is not None)
-                    if out is not None:
-                        ref = cleaner.clean(to_record({**d, **{k: v for k, v in t["simplified"].items()}}, t["source"]))[0]
-                        for k in ("instruction", "input", "output"):
-                            want = t["simplified"].get(k) or ""
-                            if ref is not None:
-                                want = ref[k]      # the truth, through the same (non-t2s) cleaning
-                            fig.add("traditional:" + k, out[k] == want)
-                elif defect == "special_chars":
-                    good = out is None or not any(s in out[k] for k in ("instruction", "input", "output")
-                                                   for s in SPECIAL + INVISIBLE)
-                    fig.add("special_chars", good)
-                elif defect is None:
-                    fig.add("clean_kept", out is not None)
-    return fig, n / max(elapsed, 1e-9), n
-
-
-@pytest.fixture(scope="module")
-def sft_corpus(tmp_path_factory) -> Path:
-    if not (MAKE_CORPUS.is_file() and (SHARED / "data").is_dir()):
-        pytest.skip("../shared (bench/make_corpus.py, data) is not present")
-    out = tmp_path_factory.mktemp("sft1") / "corpus"
-    subprocess.run([sys.executable, str(MAKE_CORPUS), "--kind", "sft", "--seed", "1", "--out", str(out)],
-                   check=True, capture_output=True, timeout=60)
-    return out
-
-
-def test_acceptance_on_benchmark_corpus(sft_corpus):
-    # The pretraining lists plus LDNOOBW (the word list a curator adds through
-    # `extra_lists`; the corpus injects LDNOOBW words), SFT thresholds.
+def test_source_allow_words_apply_to_their_source_only(tmp_path):
+    words = tmp_path / "extra.txt"
+    words.write_text("阴茎\n", encoding="utf-8")
     rules = json.loads(json.dumps(RULES))
-    rule = next(r for r in rules["filters"] if r["id"] == "sensitive_words")
-    rule["parameters"]["extra_lists"] = ldnoobw_lists()
-    rule["parameters"]["source_allow_words"] = {"medical_qa_zh": MEDICAL_ALLOW}
-    cleaner = RecordCleaner.from_rules(rules, RULES_DIR, sensitive=build_sensitive_filters(rules, RULES_DIR))
-    fig, rate, n = run_acceptance(sft_corpus, cleaner)
-    report = {k: (fig.ok[k], fig.n[k], round(fig.rate(k), 4)) for k in sorted(fig.n)}
-    print(json.dumps(report, ensure_ascii=False), f"{rate:.0f} records/s over {n}")
-    assert fig.rate("invalid_output") >= 0.98, report
-    assert fig.rate("flagged_word") >= 0.98, report
-    assert fig.rate("invalid_input") >= 0.95, report
-    assert fig.rate("input_repeats_instruction") >= 0.95, report
-    for k in ("instruction", "input", "output"):
-        assert fig.rate("traditional:" + k) >= 0.95, report
-    assert fig.rate("special_chars") == 1.0, report
-    assert fig.rate("clean_kept") >= 0.98, report
+    params = next(r for r in rules["filters"] if r["id"] == "sensitive_words")["parameters"]
+    params["extra_lists"] = [{"name": "extra", "lang": "zh", "category": "mixed", "paths": [str(words)], "action": "drop"}]
+    params["source_allow_words"] = {"medical": ["阴茎"]}
+    c = RecordCleaner.from_rules(rules, RULES_DIR, sensitive=build_sensitive_filters(rules, RULES_DIR))
+    question = dict(instruction="阴茎上长了小疙瘩怎么办？", output="建议到医院泌尿外科检查。")
+    assert c.clean(rec(source="medical", **question))[1] is None
+    out, rej, _ = c.clean(rec(source="chat", **question))
+    assert out is None and rej[0] == "sensitive_words" and "阴茎" in rej[1]

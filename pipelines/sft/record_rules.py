@@ -57,7 +57,9 @@ _CODE_FENCE = "```"
 _HSPACE_RUN = re.compile(r"[^\S\n]+")
 _SPACE_BEFORE_PUNCT = re.compile(r"[^\S\n]+(?=[.,;:!?，。！？；：、)\]）】]|$)", re.MULTILINE)
 _MD_IMAGE = re.compile(r"\A(?:\s*!\[[^\]]*\]\([^)]*\)\s*)+\Z")
-_BRACKETED = re.compile(r"\A\s*[<\[【（(《{「]\s*([^<>\[\]【】（）()《》{}「」\n]*?)\s*[>\]】）)》}」]\s*\Z")
+# A placeholder token: <...>, [...] or 【...】 around a few words. Not 《title》, {set},
+# (aside), and never data: digits or list separators inside ("[7, 8, 9, 11]" is an answer).
+_BRACKETED = re.compile(r"\A\s*[<\[【]\s*([^<>\[\]【】\n\d,，、;；=]*?)\s*[>\]】]\s*\Z")
 _PLACEHOLDER_TRIM = " \t\n\"'“”‘’`.,:;!?。，：；！？、()（）[]【】<>《》{}「」"
 
 
