@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -28,6 +27,7 @@ import yaml
 
 from bench.pretrain_bench import LDNOOBW, MAKE_CORPUS, REPO, RESULTS, measure
 from bench.sft_accuracy import evaluate
+from pipelines.sft.record_rules import load_sft_rules, with_absolute_paths
 
 SFT_RULES = REPO / "cleaning_rules" / "sft.yaml"
 
@@ -63,12 +63,9 @@ def ldnoobw_lists(base: Path = SFT_RULES.parent) -> list[dict]:
 def sft_rules_variant(out_dir: Path = RESULTS) -> Path:
     """cleaning_rules/sft.yaml with its file references made absolute and the LDNOOBW lists
     added to the sensitive-word rule (with the allow-words above), as issue 5 asks."""
-    rules = yaml.safe_load(SFT_RULES.read_text(encoding="utf-8"))
     base = SFT_RULES.parent
-    rules["replacements"] = str(base / rules["replacements"])
-    rules["taxonomy"] = str(base / rules.get("taxonomy", "taxonomy.yaml"))
+    rules = with_absolute_paths(load_sft_rules(SFT_RULES), base)
     sensitive = next(r for r in rules["filters"] if r["id"] == "sensitive_words")["parameters"]
-    sensitive["lists_from"] = str(base / sensitive["lists_from"])
     sensitive["extra_lists"] = ldnoobw_lists(base)
     sensitive["source_allow_words"] = {"medical_qa_zh": MEDICAL_ALLOW}
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import jsonschema
+import referencing
 import yaml
 
 SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schemas"
@@ -75,8 +76,14 @@ def _describe(error: jsonschema.ValidationError) -> tuple[tuple, str]:
     return path, error.message
 
 
+def _schema_registry() -> referencing.Registry:
+    """Every schema in schemas/, under its file name, so one can $ref another's sections."""
+    resources = [(p.name, referencing.Resource.from_contents(load_schema(p.name))) for p in sorted(SCHEMA_DIR.glob("*.schema.yaml"))]
+    return referencing.Registry().with_resources(resources)
+
+
 def validate(data, schema: dict, path: str, positions: dict) -> list[str]:
-    validator = jsonschema.Draft202012Validator(schema)
+    validator = jsonschema.Draft202012Validator(schema, registry=_schema_registry())
     problems = []
     for error in sorted(validator.iter_errors(data), key=lambda e: [str(p) for p in e.absolute_path]):
         where, msg = _describe(error)

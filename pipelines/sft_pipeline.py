@@ -39,7 +39,8 @@ from pipelines.cli import (REPO, STAGING_DIR, STATS_FILE, PretrainOptions, Usage
 from pipelines.dedupe.config import DedupeConfig
 from pipelines.readers import match
 from pipelines.sft.processor import SftConfig, sft_config
-from pipelines.sft.record_rules import SftRulesError, load_sft_rules
+from pipelines.rules import RulesError, load_rules
+from pipelines.sft.record_rules import SftRulesError
 from pipelines.sft.sources import SftSourcesFile, load_sft_sources
 from pipelines.sft.taxonomy import load_taxonomy
 from pipelines.sources import SourcesError
@@ -47,6 +48,7 @@ from schemas import pretrain as pretrain_schema
 from schemas import sft as schema
 
 DEFAULT_SFT_RULES = REPO / "cleaning_rules" / "sft.yaml"
+SFT_RULES_SCHEMA = "sft_rules.schema.yaml"
 OUTPUT_SCHEMA = pa.schema(list(schema.SFT_RECORD) + [f for f in pretrain_schema.DOCUMENT if f.name in CLUSTER_COLUMNS],
                           metadata=schema.SFT_RECORD.metadata)
 log = logging.getLogger("pipelines.sft")
@@ -81,9 +83,10 @@ def build_pipeline(p: beam.Pipeline, config: SftConfig, dedupe: DedupeConfig, so
 def mix_config(rules: dict, taxonomy_path: str) -> DedupeConfig:
     """Dedupe on instruction + input, and the mix: sampling by category to the taxonomy's shares."""
     mix = rules.get("mix") or {}
+    target = {("documents" if unit == "records" else unit): v for unit, v in (mix.get("target") or {}).items()}
     shares = {c.id: c.share for c in load_taxonomy(taxonomy_path).categories}
     dedupe = DedupeConfig.from_rules(rules.get("dedupe") or {"enabled": True, "mode": "drop"},
-                                     {"target": mix.get("target"), "seed": mix.get("seed", 1)})
+                                     {"target": target, "seed": mix.get("seed", 1)})
     return dataclasses.replace(dedupe, sampling=dataclasses.replace(dedupe.sampling, by_lang=False, shares=shares))
 
 
@@ -106,10 +109,12 @@ def run(argv: list[str] | None = None) -> dict:
         raise UsageError(f"missing {' and '.join(missing)}; see: python -m pipelines.sft --help")
     rules_path = _rules_path(argv)
     try:
-        rules = load_sft_rules(rules_path)
+        rules = load_rules(rules_path, SFT_RULES_SCHEMA).data
         sources = load_sft_sources(opts.sources)
         config = sft_config(rules, Path(rules_path).parent, {s.name: s for s in sources.sources})
         dedupe = mix_config(rules, config.taxonomy_path)
+    except RulesError as e:
+        raise UsageError(str(e)) from None
     except (SftRulesError, SourcesError, ValueError, OSError) as e:
         raise UsageError(f"{rules_path}: {e}") from None
     for s in sources.sources:
@@ -134,7 +139,7 @@ def run(argv: list[str] | None = None) -> dict:
         "rules": {"path": rules_path}, "sources_file": {"path": sources.path, "sha256": sources.sha256},
         "sources": {s.name: {"format": s.format, "files": list(s.patterns), "label": s.label} for s in sources.sources},
         "counts": structured_counts(counts), **dedupe_sections(counts, dedupe),
-        "mix": mix_report(output, config.taxonomy_path),
+        "mix": mix_report(output, config.taxonomy_path, (rules.get("mix") or {}).get("short_of_data_below", 0.5)),
         "accounting": mf.accounting(counts, outputs), "outputs": outputs,
     }
     mf.write_json(mf.join(output, "manifest.json"), manifest)

@@ -3,8 +3,11 @@ import json
 
 import pyarrow.parquet as pq
 import pytest
+import yaml
 
 from pipelines import sft_pipeline
+from pipelines.cli import UsageError
+from pipelines.sft.record_rules import load_sft_rules, with_absolute_paths
 from tests.conftest import write_lines
 
 
@@ -51,3 +54,39 @@ def test_formats_rules_and_labels(run):
     assert all(r["category"] and r["subcategory"] and r["label_source"] for r in data.values())
     assert data["b1"]["category"] == "math_reasoning"
     assert manifest["mix"]["records"] == len(data)
+
+
+def test_mix_samples_to_the_category_shares(tmp_path):
+    # 300 code and 300 math records; a target of 300 records asks for share x 300 of each.
+    write_lines(tmp_path / "code.jsonl", [{"id": f"c{i}", "instruction": f"Write a Python function that returns {i} squared plus {i * 7 % 13}.",
+                                           "output": f"def f():\n    return {i} ** 2 + {i * 7 % 13}"} for i in range(300)])
+    write_lines(tmp_path / "math.jsonl", [{"id": f"m{i}", "instruction": f"计算 {i} 乘以 {i + 3} 再加上 {i * 11 % 17} 的结果。",
+                                           "output": f"{i} × {i + 3} + {i * 11 % 17} = {i * (i + 3) + i * 11 % 17}。"} for i in range(300)])
+    (tmp_path / "sources.json").write_text(json.dumps({
+        "code": {"format": "alpaca", "files": ["code.jsonl"], "label": "code"},
+        "math": {"format": "alpaca", "files": ["math.jsonl"], "label": "math_reasoning"}}))
+    rules = with_absolute_paths(load_sft_rules(sft_pipeline.DEFAULT_SFT_RULES), sft_pipeline.DEFAULT_SFT_RULES.parent)
+    rules["mix"]["target"] = {"records": 300}
+    rules["dedupe"]["enabled"] = False
+    (tmp_path / "rules.yaml").write_text(yaml.safe_dump(rules, allow_unicode=True))
+    m = sft_pipeline.run(["--sources", str(tmp_path / "sources.json"), "--output", str(tmp_path / "out"),
+                          "--rules", str(tmp_path / "rules.yaml")])
+    cats = m["mix"]["categories"]
+    for cat in ("code", "math_reasoning"):
+        want = cats[cat]["target"] * 300
+        assert abs(cats[cat]["records"] - want) <= 0.25 * want + 3, (cat, cats[cat], want)
+    a = m["accounting"]
+    assert a["holds"] and a["read"] == 600 and a["sampled_out"] == 600 - a["written"] - a["rejected"]
+    sampled = pq.read_table(tmp_path / "out" / "sampled_out").to_pylist()
+    assert len(sampled) == a["sampled_out"] and {r["id"][0] for r in sampled} == {"c", "m"}
+    assert "open_qa_other" in m["mix"]["short_of_data"] or any(s.startswith("open_qa") for s in m["mix"]["short_of_data"])
+    assert set(m["mix"]["subcategories"]) and all({"target", "achieved", "records"} <= v.keys() for v in m["mix"]["subcategories"].values())
+
+
+def test_rules_file_errors_name_the_line(tmp_path):
+    text = sft_pipeline.DEFAULT_SFT_RULES.read_text(encoding="utf-8").replace("\nmix:", "\nmixx:")
+    (tmp_path / "rules.yaml").write_text(text, encoding="utf-8")
+    (tmp_path / "sources.json").write_text(json.dumps({"a": {"format": "alpaca", "files": ["a.jsonl"]}}))
+    with pytest.raises(UsageError, match=r"rules.yaml:\d+:1: mixx: unknown key 'mixx' \(did you mean 'mix'\?\)"):
+        sft_pipeline.run(["--sources", str(tmp_path / "sources.json"), "--output", str(tmp_path / "out"),
+                          "--rules", str(tmp_path / "rules.yaml")])

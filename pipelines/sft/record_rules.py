@@ -27,6 +27,7 @@ The text functions are the pretraining ones: :mod:`pipelines.text.normalize`,
 """
 from __future__ import annotations
 
+import json
 import os
 import re
 from dataclasses import replace as dc_replace
@@ -40,7 +41,7 @@ from pipelines.text.langid import LangIdConfig, LanguageIdentifier
 from pipelines.text.normalize import NormalizeConfig, Normalizer
 
 __all__ = ["RecordCleaner", "SftRulesError", "load_sft_rules", "load_replacements", "build_sensitive_filter",
-           "build_sensitive_filters", "looks_like_code", "only_repeats", "near_repeat",
+           "build_sensitive_filters", "with_absolute_paths", "looks_like_code", "only_repeats", "near_repeat",
            "Replacement", "TEXT_FIELDS", "FILTER_IDS", "CLEANING_IDS"]
 
 TEXT_FIELDS = ("instruction", "input", "output")
@@ -77,6 +78,22 @@ class SensitiveFilterLike(Protocol):
 def load_sft_rules(path: str | os.PathLike) -> dict:
     with open(path, encoding="utf-8") as f:
         return yaml.safe_load(f)
+
+
+def with_absolute_paths(rules: dict, base_dir: str | os.PathLike) -> dict:
+    """A copy of an SFT rules dict whose file references (replacements, taxonomy, the
+    sensitive-word rule's lists_from) are absolute against base_dir: what a variant of the
+    rules written elsewhere (a benchmark, a test) needs to keep pointing at the same files."""
+    out = json.loads(json.dumps(rules))
+    base = Path(base_dir).resolve()
+    for key, default in (("replacements", None), ("taxonomy", "taxonomy.yaml")):
+        if out.get(key, default):
+            out[key] = str(base / out.get(key, default))
+    for rule in out.get("filters") or []:
+        params = rule.get("parameters") or {}
+        if rule.get("id") == "sensitive_words" and params.get("lists_from"):
+            params["lists_from"] = str(base / params["lists_from"])
+    return out
 
 
 class Replacement:
