@@ -6,6 +6,7 @@ PY := $(VENV)/bin/python
 OUT ?= out
 WORKERS ?= 2
 SAMPLE_PRETRAIN := pipelines/samples/pretrain/sources.yaml
+SAMPLE_SFT := pipelines/samples/sft/sources.yaml
 BENCH_MB ?= 30
 
 # Nothing may reach a model hub at run time (datasets also phones home without this).
@@ -13,7 +14,7 @@ export HF_HUB_OFFLINE := 1
 export HF_DATASETS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: setup run data test bench bench-dedupe clean
+.PHONY: setup run data sft test bench bench-dedupe bench-sft clean
 
 setup: $(VENV)/.installed
 
@@ -28,6 +29,11 @@ run data: setup
 	$(PY) -m pipelines.pretrain --sources $(SAMPLE_PRETRAIN) --output $(OUT)/pretrain --overwrite \
 		--direct_running_mode=multi_processing --direct_num_workers=$(WORKERS)
 
+# The SFT pipeline on the bundled SFT sample.
+sft: setup
+	$(PY) -m pipelines.sft --sources $(SAMPLE_SFT) --output $(OUT)/sft --overwrite \
+		--direct_running_mode=multi_processing --direct_num_workers=$(WORKERS)
+
 test: setup
 	$(PY) -m pytest -q -n 2 tests
 
@@ -35,6 +41,7 @@ test: setup
 bench: setup
 	$(PY) -m bench.pretrain_bench --target-mb $(BENCH_MB)
 	$(PY) -m bench.dedupe_bench --target-mb $(BENCH_MB)
+	$(PY) -m bench.sft_bench
 
 # Dedupe alone, beside datasketch's MinHashLSH (reuses the cleaned corpus that `make bench` caches).
 bench-dedupe: setup
@@ -42,3 +49,7 @@ bench-dedupe: setup
 
 clean:
 	rm -rf $(OUT) .pytest_cache
+
+# The SFT pipeline's throughput and issue-5 figures on make_corpus.py --kind sft.
+bench-sft: setup
+	$(PY) -m bench.sft_bench

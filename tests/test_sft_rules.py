@@ -307,3 +307,15 @@ def test_source_allow_words_apply_to_their_source_only(tmp_path):
     assert c.clean(rec(source="medical", **question))[1] is None
     out, rej, _ = c.clean(rec(source="chat", **question))
     assert out is None and rej[0] == "sensitive_words" and "阴茎" in rej[1]
+
+
+@pytest.mark.parametrize("output, want", [
+    ("<p>长城是为抵御北方游牧民族修建的。</p><p>它把烽火台连成一体。</p>", "长城是为抵御北方游牧民族修建的。\n\n它把烽火台连成一体。"),
+    ("<b>长城</b>是古代的防御工程。", "长城是古代的防御工程。"),
+    ("第一行<br>第二行<br/>第三行", "第一行\n第二行\n第三行"),
+    ("The <b>Great Wall</b> is long.", "The Great Wall is long."),
+    ("床前明月光 疑是地上霜", "床前明月光 疑是地上霜"),          # no tag: spaces are content
+])
+def test_html_residue_keeps_the_text_shape(cleaner, output, want):
+    out, rej, _ = cleaner.clean(rec(instruction="介绍一下长城的修建目的。", output=output))
+    assert rej is None and out["output"] == want

@@ -36,9 +36,9 @@ from typing import Any, Callable, Protocol
 
 import yaml
 
-from pipelines.text.chinese import HAN, KANA, ScriptConfig, ScriptConverter
+from pipelines.text.chinese import HAN, HAN_RANGES, KANA, ScriptConfig, ScriptConverter
 from pipelines.text.langid import LangIdConfig, LanguageIdentifier
-from pipelines.text.normalize import NormalizeConfig, Normalizer
+from pipelines.text.normalize import TAG, NormalizeConfig, Normalizer
 
 __all__ = ["RecordCleaner", "SftRulesError", "load_sft_rules", "load_replacements", "build_sensitive_filter",
            "build_sensitive_filters", "with_absolute_paths", "looks_like_code", "only_repeats", "near_repeat",
@@ -56,6 +56,14 @@ _FOLD_DROP = re.compile(r"[\W_]+")
 _CODE_SYMBOL = re.compile(r"[=(){}\[\]<>;_/*+\-#$%^&|\\~`@0-9]")
 _CODE_FENCE = "```"
 _HSPACE_RUN = re.compile(r"[^\S\n]+")
+# HTML residue in an answer keeps its shape: block tags become line breaks, inline tags
+# vanish between Chinese characters ("<b>长城</b>是" -> "长城是") and become a space elsewhere.
+_BLOCK_TAG = re.compile(r"[^\S\n]*<(?:br|hr)\b[^<>]{0,200}>[^\S\n]*"
+                        r"|[^\S\n]*</?(?:p|div|li|ul|ol|tr|table|h[1-6]|blockquote|section|article)\b[^<>]{0,200}>[^\S\n]*", re.I)
+_CJK_CHAR = f"[{HAN_RANGES}\u3000-\u303f\uff00-\uffef]"
+_TAG_MARK = "\x00"
+_MANY_BLANK_LINES = re.compile(r"\n{3,}")
+_TAG_BETWEEN_CJK = re.compile(f"(?<={_CJK_CHAR}){_TAG_MARK}+(?={_CJK_CHAR})")
 _SPACE_BEFORE_PUNCT = re.compile(r"[^\S\n]+(?=[.,;:!?，。！？；：、)\]）】]|$)", re.MULTILINE)
 _MD_IMAGE = re.compile(r"\A(?:\s*!\[[^\]]*\]\([^)]*\)\s*)+\Z")
 # A placeholder token: <...>, [...] or 【...】 around a few words. Not 《title》, {set},
@@ -402,18 +410,30 @@ class RecordCleaner:
             if new != text:
                 changed.add("special_tokens_removed")
                 text = new
+        field_changes: set[str] = set()
         if on["html_residue"] and ("<" in text or "&" in text) and self._html_allowed(text, instruction_low):
             norm = self._norm_collapse if self._collapse else self._norm_html
+            if "<" in text and not self._collapse:
+                text = self._strip_tags(text, field_changes)
         else:
             norm = self._norm_collapse if self._collapse else self._norm_plain
         if not on["invisible_chars"] and not on["html_residue"]:
             return text.strip()
         text, ch = norm(text)
-        changed.update(ch)
-        if "html_removed" in ch and not self._collapse:
+        field_changes.update(ch)
+        changed.update(field_changes)
+        if "html_removed" in field_changes and not self._collapse:
             # Tags became spaces: tidy the spaces they left (this field has no code).
             text = _SPACE_BEFORE_PUNCT.sub("", _HSPACE_RUN.sub(" ", text))
         return text.strip()
+
+    @staticmethod
+    def _strip_tags(text: str, changed: set[str]) -> str:
+        new = TAG.sub(_TAG_MARK, _BLOCK_TAG.sub("\n", text))
+        new = _TAG_BETWEEN_CJK.sub("", new).replace(_TAG_MARK, " ")
+        if new != text:
+            changed.add("html_removed")
+        return _MANY_BLANK_LINES.sub("\n\n", new)
 
     def _strip_residue(self, text: str, changed: set[str]) -> str:
         if not text:

@@ -21,7 +21,7 @@ _DELETE_TABLE[0x0D] = "\n"            # CR (and CRLF, after collapsing) becomes 
 _DELETE_TABLE[0x2028] = "\n"          # line separator
 _DELETE_TABLE[0x2029] = "\n"          # paragraph separator
 
-_TAG = re.compile(
+TAG = re.compile(
     r"<!--.*?-->"                                   # comments
     r"|<(?:script|style)\b[^>]*>.*?</(?:script|style)\s*>"  # script/style blocks with their content
     r"|</?[A-Za-z][A-Za-z0-9:-]{0,30}(?:\s[^<>]{0,500})?/?>",  # ordinary tags
@@ -74,7 +74,7 @@ class Normalizer:
                 changed.append("special_tokens_removed")
             text = new
         if cfg.strip_html and ("<" in text or "&" in text):
-            new = _ENTITY.sub(lambda m: html.unescape(m.group(0)), _TAG.sub(" ", text))
+            new = _ENTITY.sub(lambda m: html.unescape(m.group(0)), TAG.sub(" ", text))
             if new != text:
                 changed.append("html_removed")
             text = new
