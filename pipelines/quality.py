@@ -32,7 +32,7 @@ def read_texts(patterns: list[str], max_docs: int, seed: int, clean: Normalizer)
         paths = sorted(glob.glob(pattern)) or [pattern]
         for path in paths:
             if path.endswith(".parquet"):
-                texts.extend(t for t in pq.read_table(path, columns=["text"]).column("text").to_pylist() if isinstance(t, str))
+                texts.extend(t for t in pq.read_table(path, columns=["text"], use_threads=False).column("text").to_pylist() if isinstance(t, str))
                 continue
             opener = gzip.open if path.endswith(".gz") else open
             with opener(path, "rt", encoding="utf-8", errors="replace") as f:

@@ -120,7 +120,7 @@ def _rows(split: Split) -> Iterator[tuple[int, dict]]:
         row = split.first_line
         end = pf.metadata.num_row_groups if split.end < 0 else split.end
         for group in range(split.start, end):
-            for record in pf.read_row_group(group).to_pylist():
+            for record in pf.read_row_group(group, use_threads=False).to_pylist():
                 yield row, record
                 row += 1
 

@@ -154,7 +154,7 @@ def mix_report(output: str, taxonomy_path: str, short_ratio: float = 0.5) -> dic
     cats, subs = Counter(), Counter()
     for m in FileSystems.match([mf.join(output, "data", "*.parquet")])[0].metadata_list:
         with FileSystems.open(m.path, compression_type=CompressionTypes.UNCOMPRESSED) as f:
-            t = pq.read_table(f, columns=["category", "subcategory"])
+            t = pq.read_table(f, columns=["category", "subcategory"], use_threads=False)
         cats.update(t.column("category").to_pylist())
         subs.update(t.column("subcategory").to_pylist())
     total = sum(cats.values()) or 1

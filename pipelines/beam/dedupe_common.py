@@ -38,7 +38,7 @@ def _parquet_file(path: str, keep: int = 4) -> pq.ParquetFile:
 
 def read_chunk(ref: str, columns: list[str] | None = None) -> pa.Table:
     path, row_group = parse_chunk_ref(ref)
-    return _parquet_file(path).read_row_group(row_group, columns=columns)
+    return _parquet_file(path).read_row_group(row_group, columns=columns, use_threads=False)
 
 
 def list_chunks(path: str) -> list[str]:

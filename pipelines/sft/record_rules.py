@@ -51,7 +51,6 @@ CLEANING_IDS = ("special_tokens", "invisible_chars", "html_residue", "template_r
 
 Rejection = tuple[str, str]
 
-_LETTER = re.compile(r"[^\W\d_]")
 _FOLD_DROP = re.compile(r"[\W_]+")
 _CODE_SYMBOL = re.compile(r"[=(){}\[\]<>;_/*+\-#$%^&|\\~`@0-9]")
 _CODE_FENCE = "```"
@@ -246,7 +245,7 @@ def looks_like_code(text: str, max_symbol_share: float = 0.25) -> bool:
     stripped = text.strip()
     if stripped and len(stripped) < 100 and not any(c.isspace() for c in stripped) and not HAN.search(stripped):
         return True
-    nonspace = sum(1 for c in text if not c.isspace())
+    nonspace = len("".join(text.split()))
     if nonspace and len(_CODE_SYMBOL.findall(text)) > max_symbol_share * nonspace:
         return True
     lines = [ln for ln in text.splitlines() if ln.strip()]
@@ -258,7 +257,7 @@ def looks_like_code(text: str, max_symbol_share: float = 0.25) -> bool:
 
 
 def _letters(text: str) -> int:
-    return len(_LETTER.findall(text))
+    return sum(map(str.isalpha, text))          # 2-3x faster than a findall of letters
 
 
 class _Placeholders:
@@ -377,6 +376,10 @@ class RecordCleaner:
         if self._langid is None:
             self._langid = LanguageIdentifier(self._langid_cfg)
         return self._langid
+
+    @staticmethod
+    def _han_heavy(text: str, min_han_zh: float) -> bool:
+        return len(HAN.findall(text)) >= min_han_zh * max(1, _letters(text))
 
     def text_lang(self, text: str, min_score_en: float = 0.6, min_han_zh: float = 0.5,
                   max_han_en: float = 0.02) -> str:
@@ -624,6 +627,12 @@ class RecordCleaner:
         p = self._fp.get("language_mismatch", {})
         out, instr = rec["output"], rec["instruction"]
         if _letters(out) < p.get("min_output_letters", 20) or _CODE_FENCE in out:
+            return None
+        # Only a Chinese/English switch is judged: when both texts are in the same script
+        # (both mostly Han, or both without Han) there is nothing to decide, and the
+        # language identifier is not needed.
+        if _letters(instr) >= p.get("min_instruction_letters", 4) and \
+                self._han_heavy(out, p.get("min_han_share_zh", 0.5)) == self._han_heavy(instr, p.get("min_han_share_zh", 0.5)):
             return None
         if looks_like_code(out, p.get("max_code_share", 0.25)):
             return None
