@@ -7,13 +7,12 @@ The Beam pipeline and the plain-Python baseline in bench/ both call
 """
 from __future__ import annotations
 
-from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from pipelines.dedupe.config import DedupeConfig
 from pipelines.readers import RawBatch
-from pipelines.records import BadRecord, decode_line, optional_str, record_id, text_field
+from pipelines.records import BadRecord, BatchResult, decode_line, optional_str, record_id, text_field
 from pipelines.sources import Source
 from pipelines.text.chinese import ScriptConfig, ScriptConverter
 from pipelines.text.html_extract import HtmlConfig, extract_main_text
@@ -96,14 +95,6 @@ class PretrainConfig:
             split_bytes=rules["reader"]["split_bytes"],
             dedupe=DedupeConfig.from_rules(rules.get("dedupe"), rules.get("sampling")),
         )
-
-
-@dataclass
-class BatchResult:
-    documents: list[dict] = field(default_factory=list)
-    rejected: list[dict] = field(default_factory=list)
-    dead_letters: list[dict] = field(default_factory=list)
-    counts: Counter = field(default_factory=Counter)
 
 
 def dead_letter(source: str, path: str, line: int | None, kind: str, message: str, raw: bytes | None) -> dict:

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections import Counter
+from dataclasses import dataclass, field
 
 
 class BadRecord(ValueError):
@@ -58,3 +60,12 @@ def record_id(obj: dict, text: str, source: str) -> str:
 def optional_str(obj: dict, field: str) -> str | None:
     value = obj.get(field)
     return value if isinstance(value, str) else None
+
+
+@dataclass
+class BatchResult:
+    """What a pipeline's per-batch processor returns: kept records, rejections, dead letters, counters."""
+    documents: list[dict] = field(default_factory=list)
+    rejected: list[dict] = field(default_factory=list)
+    dead_letters: list[dict] = field(default_factory=list)
+    counts: Counter = field(default_factory=Counter)

@@ -20,10 +20,10 @@ class ProcessSftBatches(beam.DoFn):
 
     def process(self, batch):
         result = self.processor.process(batch)
-        if result.records:
-            table = records_to_table(result.records)
+        if result.documents:
+            table = records_to_table(result.documents)
             # The dedupe stages key on `text`: instruction + input, as the issue asks.
-            key = [r["instruction"] + "\n" + (r.get("input") or "") for r in result.records]
+            key = [r["instruction"] + "\n" + (r.get("input") or "") for r in result.documents]
             yield table.append_column("text", pa.array(key, pa.large_string()))
         if result.rejected:
             yield beam.pvalue.TaggedOutput(REJECTED, pa.Table.from_pylist(result.rejected, schema=schema.REJECTED))

@@ -6,12 +6,11 @@ classifier hold automata and compiled patterns).
 """
 from __future__ import annotations
 
-from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from pipelines.readers import RawBatch
-from pipelines.records import BadRecord, decode_line
+from pipelines.records import BadRecord, BatchResult, decode_line
 from pipelines.sft.adapters import Rejected, adapt, rejected_row
 from pipelines.sft.record_rules import RecordCleaner, build_sensitive_filters
 from pipelines.sft.sources import SftSource
@@ -31,14 +30,6 @@ class SftConfig:
     split_bytes: int = 8_000_000
 
 
-@dataclass
-class SftBatchResult:
-    records: list[dict] = field(default_factory=list)
-    rejected: list[dict] = field(default_factory=list)
-    dead_letters: list[dict] = field(default_factory=list)
-    counts: Counter = field(default_factory=Counter)
-
-
 class SftProcessor:
     def __init__(self, config: SftConfig):
         self.config = config
@@ -46,8 +37,8 @@ class SftProcessor:
         self.cleaner = RecordCleaner.from_rules(config.rules, config.base_dir, sensitive=sensitive)
         self.taxonomy = load_taxonomy(config.taxonomy_path)
 
-    def process(self, batch: RawBatch) -> SftBatchResult:
-        out = SftBatchResult()
+    def process(self, batch: RawBatch) -> BatchResult:
+        out = BatchResult()
         source = self.config.sources[batch.source]
         for line, raw in batch.items:
             out.counts["read"] += 1
@@ -71,10 +62,10 @@ class SftProcessor:
         if batch.error:
             line, kind, message = batch.error
             self._dead_letter(out, batch, line, kind, message, b"")
-        out.counts["cleaned"] += len(out.records)         # "written" is counted where the output is written
+        out.counts["cleaned"] += len(out.documents)         # "written" is counted where the output is written
         return out
 
-    def _record(self, out: SftBatchResult, rec: dict, source: SftSource) -> None:
+    def _record(self, out: BatchResult, rec: dict, source: SftSource) -> None:
         cleaned, rejection, _ = self.cleaner.clean(rec)
         if rejection is not None:
             rule, reason = rejection
@@ -88,14 +79,14 @@ class SftProcessor:
         cleaned["lang"] = source.lang or self.cleaner.text_lang(cleaned["instruction"] + "\n" + cleaned["output"]) or None
         label = self.taxonomy.classify(cleaned["instruction"], cleaned.get("input") or "", cleaned["lang"], source.label)
         cleaned["category"], cleaned["subcategory"], cleaned["label_source"] = label.category, label.subcategory, label.how
-        out.records.append(cleaned)
+        out.documents.append(cleaned)
         out.counts[f"lang:{cleaned['lang'] or 'unknown'}"] += 1
         out.counts[f"source:{source.name}:cleaned"] += 1
         for flag in cleaned.get("flags") or []:
             out.counts[f"stage:{flag.split(':')[0]}"] += 1
 
     @staticmethod
-    def _dead_letter(out: SftBatchResult, batch: RawBatch, line: int, kind: str, message: str, raw: bytes) -> None:
+    def _dead_letter(out: BatchResult, batch: RawBatch, line: int, kind: str, message: str, raw: bytes) -> None:
         out.dead_letters.append({"source": batch.source, "source_file": batch.path, "source_line": line,
                                  "error_kind": kind, "error": message, "raw": raw[:RAW_PREFIX_BYTES]})
         out.counts["dead_letter"] += 1
