@@ -14,7 +14,7 @@ export HF_HUB_OFFLINE := 1
 export HF_DATASETS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: setup run data sft test bench bench-dedupe bench-sft clean
+.PHONY: setup run data sft test rules-check rules-test bench bench-dedupe bench-sft clean
 
 setup: $(VENV)/.installed
 
@@ -33,6 +33,13 @@ run data: setup
 sft: setup
 	$(PY) -m pipelines.sft --sources $(SAMPLE_SFT) --output $(OUT)/sft --overwrite \
 		--direct_running_mode=multi_processing --direct_num_workers=$(WORKERS)
+
+# Curator checks of cleaning_rules/: schemas, regexes, references, word lists; then the rules' own examples.
+rules-check: setup
+	$(PY) -m pipelines.curator check
+
+rules-test: setup
+	$(PY) -m pipelines.curator test
 
 test: setup
 	$(PY) -m pytest -q -n 2 tests

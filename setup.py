@@ -37,5 +37,6 @@ setup(
     package_data={"schemas": ["*.yaml"]},
     install_requires=PIPELINE,
     extras_require={"train": TRAIN, "dev": DEV, "all": TRAIN + DEV},
-    entry_points={"console_scripts": ["tigerdata-pretrain=pipelines.pretrain:main"]},
+    entry_points={"console_scripts": ["tigerdata-pretrain=pipelines.pretrain:main", "tigerdata-sft=pipelines.sft_pipeline:main",
+                                     "rules=pipelines.curator.cli:main"]},
 )

@@ -71,6 +71,10 @@ def _describe(error: jsonschema.ValidationError) -> tuple[tuple, str]:
         options = error.validator_value if v == "enum" else [error.validator_value]
         hint = difflib.get_close_matches(str(error.instance), [str(o) for o in options], n=1)
         return path, f"expected one of {options}, got {error.instance!r}" + (f" (did you mean '{hint[0]}'?)" if hint else "")
+    if v in ("minItems", "maxItems"):
+        lo, hi = error.schema.get("minItems"), error.schema.get("maxItems")
+        want = f"exactly {lo}" if lo == hi else (f"at least {lo}" if v == "minItems" else f"at most {hi}")
+        return path, f"expected {want} entries, found {len(error.instance)}"
     if v in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
         return path, f"value {error.instance!r} out of range: {error.message}"
     return path, error.message

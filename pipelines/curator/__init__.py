@@ -1,0 +1,1 @@
+"""Curator tooling: `rules check`, `rules test`, `rules explain` (see cli.py)."""

@@ -1,0 +1,5 @@
+import sys
+
+from pipelines.curator.cli import main
+
+sys.exit(main())

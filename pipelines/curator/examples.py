@@ -1,0 +1,112 @@
+"""`rules test`: run the examples that the rules carry, and report like a test runner.
+
+SFT rules (`cleaning:` / `filters:` entries of an SFT rules file) carry `examples:` of
+{record: {...}, expect: {...}}: `expect` is {dropped: true[, rule: id]} or the field
+values the cleaned record must have, plus `flags_include: [...]`. Replacement lists carry
+one `example: {text, expect}` per entry. tests/test_sft_rules.py runs the same checks.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipelines.curator.check import YamlFile, check_dir, errors, kind_of, load_yaml
+
+RECORD_DEFAULTS = {"id": "example", "source": "example", "lang": "", "instruction": "", "input": "", "output": "",
+                   "history": [], "flags": [], "category": None, "subcategory": None, "label_source": None, "source_class": None}
+
+
+@dataclass(frozen=True)
+class ExampleResult:
+    where: str           # file:line:column
+    name: str            # e.g. filters/invalid_output[2]
+    failure: str | None  # None: passed
+
+
+def example_record(record: dict) -> dict:
+    return {**RECORD_DEFAULTS, **record}
+
+
+def example_failure(cleaner, example: dict) -> str | None:
+    """Why the cleaner's result differs from an SFT rule example's `expect` (None: it matches)."""
+    out, rejection, applied = cleaner.clean(example_record(example.get("record") or {}))
+    expect = dict(example.get("expect") or {})
+    if expect.pop("dropped", False):
+        if out is not None:
+            return f"expected the record to be dropped, it was kept (flags {applied})"
+        rule = expect.pop("rule", None)
+        if rule is not None and rejection[0] != rule:
+            return f"expected a drop by {rule!r}, got {rejection[0]!r} ({rejection[1]})"
+        return None
+    if out is None:
+        return f"expected the record to be kept, it was dropped by {rejection[0]!r}: {rejection[1]}"
+    missing = [flag for flag in expect.pop("flags_include", []) if flag not in applied]
+    if missing:
+        return f"expected flags {missing}, got {applied}"
+    for key, want in expect.items():
+        if out.get(key) != want:
+            return f"{key}: expected {want!r}, got {out.get(key)!r}"
+    return None
+
+
+def sft_example_results(f: YamlFile, keyword: str | None = None) -> list[ExampleResult]:
+    from pipelines.sft.record_rules import RecordCleaner
+    cleaner = RecordCleaner.from_rules(f.data, f.path.parent)
+    results = []
+    for section in ("cleaning", "filters"):
+        for i, rule in enumerate(f.data.get(section) or []):
+            if keyword and keyword not in str(rule.get("id")):
+                continue
+            for j, example in enumerate(rule.get("examples") or []):
+                line, col = f.at((section, i, "examples", j))
+                results.append(ExampleResult(f"{f.path}:{line}:{col}", f"{section}/{rule.get('id')}[{j}]",
+                                             example_failure(cleaner, example)))
+    return results
+
+
+def replacement_example_results(f: YamlFile, keyword: str | None = None) -> list[ExampleResult]:
+    from pipelines.sft.record_rules import load_replacements
+    results = []
+    for i, rep in enumerate(load_replacements(f.path)):
+        if keyword and keyword not in rep.id:
+            continue
+        line, col = f.at(("replacements", i, "example"))
+        if not rep.example:
+            results.append(ExampleResult(f"{f.path}:{line}:{col}", f"replacements/{rep.id}", "no example: add {text, expect}"))
+            continue
+        got = rep(rep.example["text"])
+        failure = None if got == rep.example["expect"] else f"expected {rep.example['expect']!r}, got {got!r}"
+        results.append(ExampleResult(f"{f.path}:{line}:{col}", f"replacements/{rep.id}", failure))
+    return results
+
+
+def collect(directory: Path, keyword: str | None = None) -> list[ExampleResult]:
+    results = []
+    for path in sorted(Path(directory).glob("*.y*ml")):
+        f, _ = load_yaml(path)
+        kind = kind_of(f.data) if f is not None else None
+        if kind == "sft":
+            results += sft_example_results(f, keyword)
+        elif kind == "replacements":
+            results += replacement_example_results(f, keyword)
+    return results
+
+
+def run_examples(directory: Path, keyword: str | None = None, verbose: bool = False) -> int:
+    broken = errors(check_dir(directory))
+    if broken:
+        for p in broken:
+            print(p)
+        print(f"rules test: the rules do not load ({len(broken)} error(s) from `rules check`); fix those first")
+        return 2
+    t0 = time.monotonic()
+    results = collect(directory, keyword)
+    failed = [r for r in results if r.failure]
+    for r in results:
+        if r.failure:
+            print(f"FAIL {r.where}: {r.name}: {r.failure}")
+        elif verbose:
+            print(f"ok   {r.where}: {r.name}")
+    print(f"rules test: {len(results) - len(failed)} passed, {len(failed)} failed in {time.monotonic() - t0:.2f} s")
+    return 1 if failed or not results else 0
