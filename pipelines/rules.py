@@ -122,6 +122,11 @@ def load_rules(path: str | Path, schema_name: str) -> LoadedRules:
     if node is None:
         raise RulesError(path, [f"{path}:1:1: the file is empty"])
     problems = validate(data, load_schema(schema_name), path, _positions(node))
+    if not problems:
+        # What a schema cannot say (regexes, duplicate ids, referenced files ...): the
+        # same checks as `rules check`, on this file and the files it references.
+        from pipelines.curator.check import check_file, errors
+        problems = [str(p) for p in errors(check_file(path))]
     if problems:
         raise RulesError(path, problems)
     return LoadedRules(path=path, data=data, sha256=hashlib.sha256(raw).hexdigest())
