@@ -93,8 +93,10 @@ def test_rules_test_runs_the_examples_and_names_a_failing_one(rules, capsys):
     assert re.search(r"rules test: \d+ passed, 0 failed", capsys.readouterr().out)
     edit(rules / "sft.yaml", 'expect: {output: "图片里有一只猫。"}', 'expect: {output: "图片里有两只猫。"}')
     edit(rules / "sft_replacements.yaml", 'expect: "春眠不觉晓。"', 'expect: "答：春眠不觉晓。"')
+    edit(rules / "pretrain.yaml", 'text: "好", expect: {rejected: too_short}', 'text: "好", expect: {rejected: symbol_soup}')
     assert main(["test", "--dir", str(rules)]) == 1
     out = capsys.readouterr().out
+    assert re.search(r"FAIL .*pretrain\.yaml:\d+:\d+: examples/too_short\[\d+\]: expected a rejection by 'symbol_soup', got 'too_short'", out), out
     assert re.search(r"FAIL .*sft\.yaml:\d+:\d+: filters/invalid_output\[\d\]: output: expected '图片里有两只猫。', got '图片里有一只猫。'", out), out
     assert re.search(r"FAIL .*sft_replacements\.yaml:\d+:\d+: replacements/answer_prefix_zh: expected", out), out
-    assert "2 failed" in out
+    assert "3 failed" in out

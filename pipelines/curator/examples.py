@@ -3,7 +3,10 @@
 SFT rules (`cleaning:` / `filters:` entries of an SFT rules file) carry `examples:` of
 {record: {...}, expect: {...}}: `expect` is {dropped: true[, rule: id]} or the field
 values the cleaned record must have, plus `flags_include: [...]`. Replacement lists carry
-one `example: {text, expect}` per entry. tests/test_sft_rules.py runs the same checks.
+one `example: {text, expect}` per entry. The pretraining rules carry a top-level
+`examples:` list of {rule, lang, text, expect: {rejected: id} | {kept: true[, text,
+flags_include]}}, run through the per-document stages (DocumentProcessor).
+tests/test_sft_rules.py and tests/test_curator_check.py run the same checks.
 """
 from __future__ import annotations
 
@@ -81,6 +84,46 @@ def replacement_example_results(f: YamlFile, keyword: str | None = None) -> list
     return results
 
 
+def pretrain_example_results(f: YamlFile, keyword: str | None = None) -> list[ExampleResult]:
+    import json
+
+    from pipelines.document_processor import DocumentProcessor, PretrainConfig
+    from pipelines.readers import RawBatch
+    from pipelines.sources import Source
+
+    examples = [(i, e) for i, e in enumerate(f.data.get("examples") or []) if not keyword or keyword in str(e.get("rule"))]
+    if not examples:
+        return []
+    sources = tuple(Source(f"example_{lang}", lang, "example", ("-",)) for lang in ("zh", "en"))
+    processor = DocumentProcessor(PretrainConfig.from_rules(f.data, sources, f.path.parent))
+    results = []
+    for i, e in examples:
+        line, col = f.at(("examples", i))
+        raw = json.dumps({"id": f"example-{i}", "text": e["text"]}, ensure_ascii=False).encode("utf-8")
+        out = processor.process(RawBatch(f"example_{e['lang']}", str(f.path), "jsonl", [(line, raw)]))
+        results.append(ExampleResult(f"{f.path}:{line}:{col}", f"examples/{e['rule']}[{i}]", _pretrain_failure(out, e["expect"])))
+    return results
+
+
+def _pretrain_failure(out, expect: dict) -> str | None:
+    if out.dead_letters:
+        return f"the example became a dead letter: {out.dead_letters[0]['error']}"
+    if "rejected" in expect:
+        if out.documents:
+            return f"expected a rejection by {expect['rejected']!r}, the document was kept"
+        got = out.rejected[0]
+        return None if got["rule"] == expect["rejected"] else f"expected a rejection by {expect['rejected']!r}, got {got['rule']!r} ({got['reason']})"
+    if not out.documents:
+        return f"expected the document to be kept, it was rejected by {out.rejected[0]['rule']!r}: {out.rejected[0]['reason']}"
+    doc = out.documents[0]
+    missing = [flag for flag in expect.get("flags_include") or [] if flag not in doc["flags"]]
+    if missing:
+        return f"expected flags {missing}, got {doc['flags']}"
+    if "text" in expect and doc["text"] != expect["text"]:
+        return f"text: expected {expect['text']!r}, got {doc['text']!r}"
+    return None
+
+
 def collect(directory: Path, keyword: str | None = None) -> list[ExampleResult]:
     results = []
     for path in sorted(Path(directory).glob("*.y*ml")):
@@ -90,6 +133,8 @@ def collect(directory: Path, keyword: str | None = None) -> list[ExampleResult]:
             results += sft_example_results(f, keyword)
         elif kind == "replacements":
             results += replacement_example_results(f, keyword)
+        elif kind == "pretrain":
+            results += pretrain_example_results(f, keyword)
     return results
 
 
