@@ -1,13 +1,11 @@
 """DoFns of the pretraining pipeline: plan splits, read them, process batches."""
 from __future__ import annotations
 
-import os
-import time
 
 import apache_beam as beam
 import pyarrow as pa
 
-from pipelines.beam.progress import progress
+from pipelines.beam.progress import Throughput
 from pipelines.document_processor import DocumentProcessor, PretrainConfig
 from pipelines.readers import match, plan_splits, read_split
 from schemas import pretrain as schema
@@ -56,8 +54,7 @@ class ProcessBatches(beam.DoFn):
 
     def setup(self):
         self.processor = DocumentProcessor(self.config)      # OpenCC + fastText, once per worker
-        self._records, self._bytes, self._start = 0, 0, time.monotonic()
-        self._last_log = self._start
+        self.throughput = Throughput()
 
     def process(self, batch):
         result = self.processor.process(batch)
@@ -68,17 +65,7 @@ class ProcessBatches(beam.DoFn):
         if result.dead_letters:
             yield beam.pvalue.TaggedOutput(DEAD_LETTER, _table(result.dead_letters, schema.DEAD_LETTER))
         yield beam.pvalue.TaggedOutput(STATS, {"counts": dict(result.counts)})
-        self._progress(len(batch.items), batch.nbytes)
+        self.throughput.add(len(batch.items), batch.nbytes)
 
     def teardown(self):
-        elapsed = time.monotonic() - self._start
-        progress(f"worker {os.getpid()} done: {self._records} records, {self._bytes / 1e6:.1f} MB in {elapsed:.1f} s")
-
-    def _progress(self, records: int, nbytes: int):
-        self._records += records
-        self._bytes += nbytes
-        now = time.monotonic()
-        if now - self._last_log >= 15:
-            rate = self._records / max(now - self._start, 1e-9)
-            progress(f"worker {os.getpid()}: {self._records} records, {self._bytes / 1e6:.1f} MB processed ({rate:.0f} records/s)")
-            self._last_log = now
+        self.throughput.done()

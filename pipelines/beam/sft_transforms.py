@@ -4,6 +4,7 @@ from __future__ import annotations
 import apache_beam as beam
 import pyarrow as pa
 
+from pipelines.beam.progress import Throughput
 from pipelines.sft.adapters import records_to_table
 from pipelines.sft.processor import SftConfig, SftProcessor
 from schemas import sft as schema
@@ -17,6 +18,7 @@ class ProcessSftBatches(beam.DoFn):
 
     def setup(self):
         self.processor = SftProcessor(self.config)       # rules, automata, taxonomy: once per worker
+        self.throughput = Throughput()
 
     def process(self, batch):
         result = self.processor.process(batch)
@@ -30,3 +32,7 @@ class ProcessSftBatches(beam.DoFn):
         if result.dead_letters:
             yield beam.pvalue.TaggedOutput(DEAD_LETTER, pa.Table.from_pylist(result.dead_letters, schema=schema.DEAD_LETTER))
         yield beam.pvalue.TaggedOutput(STATS, {"counts": dict(result.counts)})
+        self.throughput.add(len(batch.items), batch.nbytes)
+
+    def teardown(self):
+        self.throughput.done()
