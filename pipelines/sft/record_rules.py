@@ -161,7 +161,7 @@ def build_sensitive_filter(rules: dict, base_dir: str | os.PathLike, source: str
     lists: list[dict] = []
     src = params.get("lists_from")
     if src:
-        src_path = base / src
+        src_path = (base / src).resolve()       # absolute: the list paths below must not resolve against base twice
         pre = load_sft_rules(src_path)
         src_dir = src_path.parent
         for d in (pre.get("sensitive_words") or {}).get("lists") or []:
