@@ -17,6 +17,7 @@ PIPELINE = [
     "jsonschema==4.26.0",
     "xxhash==4.1.0",             # stable 64-bit hashes for MinHash and hashed TF-IDF
     "scikit-learn==1.9.1",       # the quality classifier (hashed n-grams + logistic regression)
+    "matplotlib==3.11.2",        # OUT/report.html's figures (Agg, saved as inline SVG)
 ]
 TRAIN = [
     "torch==2.13.0",             # the CPU build lies on disk here; a looser pin pulls a CUDA build
@@ -25,8 +26,9 @@ TRAIN = [
     "datasets==5.2.0",
     "accelerate==1.15.0",
     "deepspeed==0.19.8",
+    "tensorboard==2.21.0",       # the Trainer's loss / learning-rate / tokens-per-second logs
 ]
-DEV = ["pytest==9.2.0", "pytest-xdist==3.8.0", "psutil==7.2.2"]
+DEV = ["pytest==9.2.0", "pytest-xdist==3.8.0", "psutil==7.2.2", "selenium==4.51.0"]
 
 setup(
     name="tigerdata",

@@ -32,6 +32,7 @@ from pipelines.cli import (DEFAULT_RULES, RULES_SCHEMA, STAGING_DIR, STATS_FILE,
                            dedupe_sections, prepare_output, resolve_output, run_command, structured_counts, with_local_runner)
 from pipelines.document_processor import PretrainConfig
 from pipelines.readers import match
+from pipelines.report import REPORT_FILE, report_line, try_write_report
 from pipelines.rules import LoadedRules, RulesError, load_rules
 from pipelines.sources import SourcesError, SourcesFile, load_sources
 from schemas import pretrain as schema
@@ -116,6 +117,7 @@ def run(argv: list[str] | None = None) -> dict | None:
     dry_run = options.view_as(TestOptions).dry_run
     if not dry_run:
         prepare_output(output, opts.overwrite)
+        _drop_old_report(output)
     runner = options.view_as(StandardOptions).runner
     log.warning("pretrain: %d source(s), rules %s, output %s, runner %s", len(sources.sources), rules.path, output, runner)
     started, t0 = mf.now(), time.monotonic()
@@ -125,7 +127,16 @@ def run(argv: list[str] | None = None) -> dict | None:
     result.wait_until_finish()
     if dry_run:
         return {"dry_run": True, "job": getattr(result, "job", None)}
-    return finish(output, rules, sources, options, started, time.monotonic() - t0, config)
+    manifest = finish(output, rules, sources, options, started, time.monotonic() - t0, config)
+    try_write_report(output, log)          # OUT/report.html; a failure is a warning, not a failed run
+    return manifest
+
+
+def _drop_old_report(output: str) -> None:
+    """An earlier run's report.html must not sit beside this run's outputs if this run stops short."""
+    path = mf.join(output, REPORT_FILE)
+    if FileSystems.exists(path):
+        FileSystems.delete([path])
 
 
 def finish(output: str, rules: LoadedRules, sources: SourcesFile, options: PipelineOptions, started: str, seconds: float,
@@ -176,6 +187,7 @@ def summary(manifest: dict, output: str) -> str:
         + ("holds" if a["holds"] else "DOES NOT HOLD"),
         f"output:   {mf.join(output, 'data')}",
         f"manifest: {mf.join(output, 'manifest.json')}",
+        report_line(output),
     ]
     return "\n".join(lines)
 

@@ -38,6 +38,7 @@ from pipelines.cli import (REPO, STAGING_DIR, STATS_FILE, PretrainOptions, Usage
                            resolve_output, run_command, structured_counts, with_local_runner)
 from pipelines.dedupe.config import DedupeConfig
 from pipelines.readers import match
+from pipelines.report import REPORT_FILE, report_line, try_write_report
 from pipelines.sft.processor import SftConfig, sft_config
 from pipelines.rules import RulesError, load_rules
 from pipelines.sft.record_rules import SftRulesError
@@ -123,6 +124,8 @@ def run(argv: list[str] | None = None) -> dict:
                 raise UsageError(f"{sources.path}: source '{s.name}': '{pattern}' matches no file")
     output = resolve_output(opts.output)
     prepare_output(output, opts.overwrite)
+    if FileSystems.exists(mf.join(output, REPORT_FILE)):       # an earlier run's report
+        FileSystems.delete([mf.join(output, REPORT_FILE)])
     log.warning("sft: %d source(s), rules %s, output %s", len(sources.sources), rules_path, output)
     started, t0 = mf.now(), time.monotonic()
     p = beam.Pipeline(options=options)
@@ -144,6 +147,7 @@ def run(argv: list[str] | None = None) -> dict:
     }
     mf.write_json(mf.join(output, "manifest.json"), manifest)
     FileSystems.delete([mf.join(output, STATS_FILE[0])])
+    try_write_report(output, log)          # OUT/report.html; a failure is a warning, not a failed run
     return manifest
 
 
@@ -176,7 +180,8 @@ def _report(m: dict) -> int:
           + f"\n  dedupe       removed {d['exact_duplicates_removed']} exact and {d['near_duplicates_removed']} near copies"
           + "\n  categories   " + ", ".join(f"{k} {v['records']}" for k, v in top)
           + f"\n  short of data: {len(m['mix']['short_of_data'])} subcategories"
-          + f"\n  accounting   {'holds' if a['holds'] else 'DOES NOT HOLD'}\nmanifest: {mf.join(m['output'], 'manifest.json')}")
+          + f"\n  accounting   {'holds' if a['holds'] else 'DOES NOT HOLD'}\nmanifest: {mf.join(m['output'], 'manifest.json')}"
+          + f"\n{report_line(m['output'])}")
     return 0 if a["holds"] else 1
 
 
