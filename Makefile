@@ -8,13 +8,22 @@ WORKERS ?= 2
 SAMPLE_PRETRAIN := pipelines/samples/pretrain/sources.yaml
 SAMPLE_SFT := pipelines/samples/sft/sources.yaml
 BENCH_MB ?= 30
+# make train: STAGE=pretrain|sft, DATA=a pipeline output, MODEL=a model folder or tiny-llama / tiny-bloom.
+STAGE ?= pretrain
+DATA ?= $(OUT)/$(STAGE)
+MODEL ?= tiny-llama
+MODEL_OUT ?= $(OUT)/model-$(STAGE)
+DEEPSPEED ?= zero2
+TRAIN_ARGS ?= --epochs 3 --batch-size 8 --block-size 256 --max-length 512
+# GPUs: the deepspeed launcher (one process per GPU); otherwise one process on the CPU.
+TRAIN_LAUNCH = $(if $(shell command -v nvidia-smi 2>/dev/null),$(VENV)/bin/deepspeed --module,$(PY) -m)
 
 # Nothing may reach a model hub at run time (datasets also phones home without this).
 export HF_HUB_OFFLINE := 1
 export HF_DATASETS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: setup run data sft test rules-check rules-test bench bench-dedupe bench-sft clean
+.PHONY: setup run data sft train test rules-check rules-test bench bench-dedupe bench-sft bench-train clean
 
 setup: $(VENV)/.installed
 
@@ -41,6 +50,13 @@ rules-check: setup
 rules-test: setup
 	$(PY) -m pipelines.curator test
 
+# Trains on a pipeline output (its manifest.json); without DATA, on the bundled sample's output
+# (made first when missing).
+train: setup
+	@test -f $(DATA)/manifest.json || $(MAKE) --no-print-directory $(if $(filter sft,$(STAGE)),sft,run)
+	$(TRAIN_LAUNCH) training.train --stage $(STAGE) --data $(DATA) --model $(MODEL) --out $(MODEL_OUT) \
+		--deepspeed $(DEEPSPEED) $(TRAIN_ARGS)
+
 test: setup
 	$(PY) -m pytest -q -n 2 tests
 
@@ -60,3 +76,8 @@ clean:
 # The SFT pipeline's throughput and issue-5 figures on make_corpus.py --kind sft.
 bench-sft: setup
 	$(PY) -m bench.sft_bench
+
+# Training tokens/s on CPU: plain PyTorch loop vs Trainer vs Trainer + DeepSpeed ZeRO-2/3 (needs make run).
+bench-train: setup
+	@test -f $(OUT)/pretrain/manifest.json || $(MAKE) --no-print-directory run
+	$(PY) -m bench.train_bench --data $(OUT)/pretrain
