@@ -14,7 +14,7 @@ DATA ?= $(OUT)/$(STAGE)
 MODEL ?= tiny-llama
 MODEL_OUT ?= $(OUT)/model-$(STAGE)
 DEEPSPEED ?= zero2
-TRAIN_ARGS ?= --epochs 3 --batch-size 8 --block-size 256 --max-length 512
+TRAIN_ARGS ?= --epochs 3 --batch-size 8 --block-size 256 --max-length 512 --lr 2e-3
 # GPUs: the deepspeed launcher (one process per GPU); otherwise one process on the CPU.
 TRAIN_LAUNCH = $(if $(shell command -v nvidia-smi 2>/dev/null),$(VENV)/bin/deepspeed --module,$(PY) -m)
 
