@@ -3,16 +3,13 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
-OUT ?= out
+BASE ?= out
 WORKERS ?= 2
 SAMPLE_PRETRAIN := pipelines/samples/pretrain/sources.yaml
 SAMPLE_SFT := pipelines/samples/sft/sources.yaml
 BENCH_MB ?= 30
-# make train: STAGE=pretrain|sft, DATA=a pipeline output, MODEL=a model folder or tiny-llama / tiny-bloom.
+# make train STAGE=pretrain|sft DATA=<pipeline output> MODEL=<model folder | tiny-llama | tiny-bloom> OUT=<model dir>
 STAGE ?= pretrain
-DATA ?= $(OUT)/$(STAGE)
-MODEL ?= tiny-llama
-MODEL_OUT ?= $(OUT)/model-$(STAGE)
 DEEPSPEED ?= zero2
 TRAIN_ARGS ?= --epochs 3 --batch-size 8 --block-size 256 --max-length 512 --lr 2e-3
 # GPUs: the deepspeed launcher (one process per GPU); otherwise one process on the CPU.
@@ -23,7 +20,7 @@ export HF_HUB_OFFLINE := 1
 export HF_DATASETS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: setup run data sft train test rules-check rules-test bench bench-dedupe bench-sft bench-train clean
+.PHONY: setup run data sft train quantize test rules-check rules-test bench bench-dedupe bench-sft bench-train clean
 
 setup: $(VENV)/.installed
 
@@ -35,12 +32,12 @@ $(VENV)/.installed: setup.py
 
 # The pretraining pipeline on the bundled sample data, on two local worker processes.
 run data: setup
-	$(PY) -m pipelines.pretrain --sources $(SAMPLE_PRETRAIN) --output $(OUT)/pretrain --overwrite \
+	$(PY) -m pipelines.pretrain --sources $(SAMPLE_PRETRAIN) --output $(BASE)/pretrain --overwrite \
 		--direct_running_mode=multi_processing --direct_num_workers=$(WORKERS)
 
 # The SFT pipeline on the bundled SFT sample.
 sft: setup
-	$(PY) -m pipelines.sft --sources $(SAMPLE_SFT) --output $(OUT)/sft --overwrite \
+	$(PY) -m pipelines.sft --sources $(SAMPLE_SFT) --output $(BASE)/sft --overwrite \
 		--direct_running_mode=multi_processing --direct_num_workers=$(WORKERS)
 
 # Curator checks of cleaning_rules/: schemas, regexes, references, word lists; then the rules' own examples.
@@ -52,10 +49,23 @@ rules-test: setup
 
 # Trains on a pipeline output (its manifest.json); without DATA, on the bundled sample's output
 # (made first when missing).
+train: DATA ?= $(BASE)/$(STAGE)
+train: MODEL ?= tiny-llama
+train: OUT ?= $(BASE)/model-$(STAGE)
 train: setup
 	@test -f $(DATA)/manifest.json || $(MAKE) --no-print-directory $(if $(filter sft,$(STAGE)),sft,run)
-	$(TRAIN_LAUNCH) training.train --stage $(STAGE) --data $(DATA) --model $(MODEL) --out $(MODEL_OUT) \
+	$(TRAIN_LAUNCH) training.train --stage $(STAGE) --data $(DATA) --model $(MODEL) --out $(OUT) \
 		--deepspeed $(DEEPSPEED) $(TRAIN_ARGS)
+
+# make quantize MODEL=<model dir> DATA=<pipeline output> OUT=<dir>: GPTQ 4-bit, group 128, calibrated on
+# DATA, then quant.eval (perplexity and size before and after). Defaults: make train's model and data.
+quantize: MODEL ?= $(BASE)/model-pretrain
+quantize: DATA ?= $(BASE)/pretrain
+quantize: OUT ?= $(MODEL)-gptq
+quantize: setup
+	@test -f $(MODEL)/config.json || $(MAKE) --no-print-directory train
+	$(PY) -m quant.gptq --model $(MODEL) --data $(DATA) --out $(OUT) $(QUANT_ARGS)
+	$(PY) -m quant.eval --model $(MODEL) --quantized $(OUT) --data $(DATA)
 
 test: setup
 	$(PY) -m pytest -q -n 2 tests
@@ -71,7 +81,7 @@ bench-dedupe: setup
 	$(PY) -m bench.dedupe_bench --target-mb $(BENCH_MB)
 
 clean:
-	rm -rf $(OUT) .pytest_cache
+	rm -rf $(BASE) .pytest_cache
 
 # The SFT pipeline's throughput and issue-5 figures on make_corpus.py --kind sft.
 bench-sft: setup
@@ -79,5 +89,5 @@ bench-sft: setup
 
 # Training tokens/s on CPU: plain PyTorch loop vs Trainer vs Trainer + DeepSpeed ZeRO-2/3 (needs make run).
 bench-train: setup
-	@test -f $(OUT)/pretrain/manifest.json || $(MAKE) --no-print-directory run
-	$(PY) -m bench.train_bench --data $(OUT)/pretrain
+	@test -f $(BASE)/pretrain/manifest.json || $(MAKE) --no-print-directory run
+	$(PY) -m bench.train_bench --data $(BASE)/pretrain

@@ -27,6 +27,8 @@ TRAIN = [
     "accelerate==1.15.0",
     "deepspeed==0.19.8",
     "tensorboard==2.21.0",       # the Trainer's loss / learning-rate / tokens-per-second logs
+    "llmcompressor==0.14.0.1",   # GPTQ (CPU and GPU), saves compressed-tensors checkpoints vLLM serves
+    "compressed-tensors==0.19.0",
 ]
 DEV = ["pytest==9.2.0", "pytest-xdist==3.8.0", "psutil==7.2.2", "selenium==4.51.0"]
 
