@@ -128,8 +128,20 @@ def deepspeed_config(name: str) -> str | None:
 
 
 def last_checkpoint(checkpoints: Path) -> str | None:
+    """The newest checkpoint of an interrupted run; None when there is none or that run had finished
+    (then `make train` again trains anew instead of resuming into zero steps)."""
     steps = [(int(p.name.split("-")[-1]), p) for p in checkpoints.glob("checkpoint-*") if p.name.split("-")[-1].isdigit()]
-    return str(max(steps)[1]) if steps else None
+    if not steps:
+        return None
+    path = max(steps)[1]
+    try:
+        state = json.loads((path / "trainer_state.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return str(path)
+    if state.get("max_steps") and state.get("global_step", 0) >= state["max_steps"]:
+        print(f"{path} is the end of a finished run: training anew", flush=True)
+        return None
+    return str(path)
 
 
 def make_log_callback(path: Path):
@@ -207,6 +219,8 @@ def train(args: argparse.Namespace, callbacks: tuple = ()) -> dict:
     resume = {"auto": last_checkpoint(out / "checkpoints"), "none": None}.get(args.resume, args.resume)
     if resume:
         print(f"resuming from {resume}", flush=True)
+    elif (out / "train_log.jsonl").exists():
+        (out / "train_log.jsonl").unlink()          # a new run starts a new log; a resumed one appends
     t0 = time.monotonic()
     result = trainer.train(resume_from_checkpoint=resume)
     seconds = time.monotonic() - t0
