@@ -30,7 +30,13 @@ TRAIN = [
     "llmcompressor==0.14.0.1",   # GPTQ (CPU and GPU), saves compressed-tensors checkpoints vLLM serves
     "compressed-tensors==0.19.0",
 ]
-DEV = ["pytest==9.2.0", "pytest-xdist==3.8.0", "psutil==7.2.2", "selenium==4.51.0"]
+SERVE = [
+    "fastapi==0.165.0",          # the OpenAI-compatible HTTP API and the chat page
+    "uvicorn==0.54.0",
+    "prometheus-client==0.26.0", # GET /metrics
+]
+DEV = ["pytest==9.2.0", "pytest-xdist==3.8.0", "psutil==7.2.2", "selenium==4.51.0",
+       "openai==3.57.0"]            # the API tests talk to the server with the official client
 
 setup(
     name="tigerdata",
@@ -40,7 +46,7 @@ setup(
     packages=find_packages(include=["pipelines", "pipelines.*", "schemas", "training", "quant", "serving"]),
     package_data={"schemas": ["*.yaml"]},
     install_requires=PIPELINE,
-    extras_require={"train": TRAIN, "dev": DEV, "all": TRAIN + DEV},
+    extras_require={"train": TRAIN, "serve": SERVE, "dev": DEV, "all": TRAIN + SERVE + DEV},
     entry_points={"console_scripts": ["tigerdata-pretrain=pipelines.pretrain:main", "tigerdata-sft=pipelines.sft_pipeline:main",
                                      "rules=pipelines.curator.cli:main"]},
 )
