@@ -20,7 +20,7 @@ export HF_HUB_OFFLINE := 1
 export HF_DATASETS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: setup run data sft train quantize test rules-check rules-test bench bench-dedupe bench-sft bench-train clean
+.PHONY: setup run data sft train quantize chat serve test rules-check rules-test bench bench-dedupe bench-sft bench-train clean
 
 setup: $(VENV)/.installed
 
@@ -66,6 +66,18 @@ quantize: setup
 	@test -f $(MODEL)/config.json || $(MAKE) --no-print-directory train
 	$(PY) -m quant.gptq --model $(MODEL) --data $(DATA) --out $(OUT) $(QUANT_ARGS)
 	$(PY) -m quant.eval --model $(MODEL) --quantized $(OUT) --data $(DATA)
+
+# make chat MODEL=<dir>: terminal chat (streams; `clear` empties the history, `exit` ends).
+# make serve MODEL=<dir>: the OpenAI-compatible API and the chat page on http://HOST:PORT/.
+chat: MODEL ?= $(BASE)/model-sft
+chat: setup
+	$(PY) -m serving.chat --model $(MODEL) $(CHAT_ARGS)
+
+HOST ?= 127.0.0.1
+PORT ?= 8000
+serve: MODEL ?= $(BASE)/model-sft
+serve: setup
+	$(PY) -m serving.api --model $(MODEL) --host $(HOST) --port $(PORT) $(SERVE_ARGS)
 
 test: setup
 	$(PY) -m pytest -q -n 2 tests

@@ -1,0 +1,450 @@
+"""An OpenAI-compatible HTTP server over `serving.engine.GenerationEngine`.
+
+    python -m serving.api --model out/model-sft --host 127.0.0.1 --port 8000 [--max-concurrent 32] [--max-batch-size 16]
+
+Endpoints: POST /v1/chat/completions and /v1/completions (stream or not), GET /v1/models,
+GET /health (503 {"status": "loading"} until the model is loaded, then 200 {"status": "ok"}),
+GET /metrics (Prometheus), and the web page of serving/static/ at /.
+
+Errors use OpenAI's shape {"error": {"message", "type", "param", "code"}}: 400 for invalid requests,
+429 when more than max_concurrent generations are in flight, 503 while loading.
+Extensions to OpenAI's request fields: repetition_penalty, min_tokens, ignore_eos (n must be 1;
+logprobs are not produced). A streaming client that disconnects has its generation cancelled and its slot freed.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import threading
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse, Response, StreamingResponse
+
+from serving.engine import EngineBusy, GenerationEngine, SamplingParams
+
+STATIC = Path(__file__).resolve().parent / "static"
+ROLES = ("system", "user", "assistant")
+
+
+class APIError(Exception):
+    def __init__(self, status: int, message: str, param: str | None = None,
+                 type_: str = "invalid_request_error", code: str | None = None):
+        super().__init__(message)
+        self.status, self.message, self.param, self.type, self.code = status, message, param, type_, code
+
+    def response(self) -> JSONResponse:
+        return JSONResponse({"error": {"message": self.message, "type": self.type, "param": self.param,
+                                       "code": self.code}}, status_code=self.status)
+
+
+def _bad(message: str, param: str | None = None) -> APIError:
+    return APIError(400, message, param)
+
+
+class Metrics:
+    def __init__(self, state: "State"):
+        from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+        self.registry = CollectorRegistry()
+        self.requests = Counter("serving_requests", "HTTP requests by endpoint and status",
+                                ["endpoint", "status"], registry=self.registry)
+        self.prompt_tokens = Counter("serving_prompt_tokens", "Prompt tokens of accepted generations",
+                                     registry=self.registry)
+        self.completion_tokens = Counter("serving_completion_tokens", "Completion tokens produced",
+                                         registry=self.registry)
+        self.latency = Histogram("serving_request_latency_seconds", "Request latency (to the last token)",
+                                 ["endpoint"], registry=self.registry,
+                                 buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120))
+        active = Gauge("serving_active_generations", "Generations in flight (decoding or waiting)",
+                       registry=self.registry)
+        active.set_function(lambda: state.engine.in_flight if state.engine else 0)
+        running = Gauge("serving_running_generations", "Rows of the running decode batch",
+                        registry=self.registry)
+        running.set_function(lambda: state.engine.active if state.engine else 0)
+        queued = Gauge("serving_queued_generations", "Generations waiting to join the batch",
+                       registry=self.registry)
+        queued.set_function(lambda: state.engine.queued if state.engine else 0)
+
+
+class State:
+    def __init__(self):
+        self.loaded = None
+        self.engine: GenerationEngine | None = None
+        self.error: str | None = None
+        self.created = int(time.time())
+
+
+def create_app(loaded: Any, max_concurrent: int = 32, max_batch_size: int = 16) -> FastAPI:
+    """`loaded`: a serving.loader.LoadedModel, a model folder (loaded in a background thread at
+    startup), or a callable returning a LoadedModel (likewise). /health answers 503 until ready."""
+    state = State()
+    metrics = Metrics(state)
+
+    def ready(lm) -> None:
+        state.engine = GenerationEngine(lm, max_batch_size=max_batch_size, max_concurrent=max_concurrent)
+        state.loaded = lm
+
+    def load_in_background() -> None:
+        try:
+            if callable(loaded):
+                lm = loaded()
+            else:
+                from serving.loader import load
+                lm = load(str(loaded))
+            ready(lm)
+        except Exception as e:  # noqa: BLE001 - reported by /health
+            state.error = f"{type(e).__name__}: {e}"
+
+    from contextlib import asynccontextmanager
+
+    @asynccontextmanager
+    async def lifespan(app):
+        if isinstance(loaded, (str, Path)) or callable(loaded):
+            threading.Thread(target=load_in_background, name="model-loader", daemon=True).start()
+        else:
+            ready(loaded)
+        yield
+        if state.engine is not None:
+            state.engine.shutdown()
+
+    app = FastAPI(title="TigerBot-style serving", lifespan=lifespan)
+    app.state.serving = state
+    app.state.metrics = metrics
+
+    @app.exception_handler(APIError)
+    async def _api_error(request: Request, exc: APIError):
+        return exc.response()
+
+    class _CountRequests:
+        """Pure ASGI middleware (BaseHTTPMiddleware would get in the way of disconnect detection)."""
+
+        def __init__(self, inner):
+            self.inner = inner
+
+        async def __call__(self, scope, receive, send):
+            path = scope.get("path", "")
+            if scope["type"] != "http" or not (path.startswith("/v1/") or path == "/health"):
+                return await self.inner(scope, receive, send)
+            status = {"code": 500}
+
+            async def send_status(message):
+                if message["type"] == "http.response.start":
+                    status["code"] = message["status"]
+                await send(message)
+            try:
+                await self.inner(scope, receive, send_status)
+            finally:
+                metrics.requests.labels(path, str(status["code"])).inc()
+
+    app.add_middleware(_CountRequests)
+
+    def engine_or_503() -> GenerationEngine:
+        if state.engine is None:
+            if state.error:
+                raise APIError(503, f"model failed to load: {state.error}", type_="server_error")
+            raise APIError(503, "the model is still loading", type_="server_error", code="loading")
+        return state.engine
+
+    @app.get("/health")
+    async def health():
+        if state.engine is not None:
+            return {"status": "ok", "model": state.loaded.name}
+        if state.error:
+            return JSONResponse({"status": "error", "error": state.error}, status_code=503)
+        return JSONResponse({"status": "loading"}, status_code=503)
+
+    @app.get("/metrics")
+    async def prom():
+        from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+        return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+    @app.get("/v1/models")
+    async def models():
+        engine_or_503()
+        lm = state.loaded
+        return {"object": "list", "data": [{"id": lm.name, "object": "model", "created": state.created,
+                                            "owned_by": "local", "context_length": lm.context_length}]}
+
+    async def body_of(request: Request) -> dict:
+        try:
+            body = await request.json()
+        except Exception:  # noqa: BLE001
+            raise _bad("the request body is not valid JSON")
+        if not isinstance(body, dict):
+            raise _bad("the request body must be a JSON object")
+        return body
+
+    @app.post("/v1/chat/completions")
+    async def chat_completions(request: Request):
+        engine = engine_or_503()
+        body = await body_of(request)
+        lm = state.loaded
+        messages = body.get("messages")
+        if not isinstance(messages, list) or not messages:
+            raise _bad("'messages' must be a non-empty list", "messages")
+        clean = []
+        for i, m in enumerate(messages):
+            if not isinstance(m, dict):
+                raise _bad(f"messages[{i}] must be an object", f"messages[{i}]")
+            role = m.get("role")
+            if role not in ROLES:
+                raise _bad(f"messages[{i}].role must be one of {', '.join(ROLES)}, not {role!r}",
+                           f"messages[{i}].role")
+            content = m.get("content")
+            if isinstance(content, list):   # [{"type": "text", "text": ...}]
+                content = "".join(p.get("text", "") for p in content if isinstance(p, dict)
+                                  and p.get("type") == "text")
+            if not isinstance(content, str) or not content.strip():
+                raise _bad(f"messages[{i}].content must be a non-empty string", f"messages[{i}].content")
+            clean.append({"role": role, "content": content})
+        if clean[-1]["role"] != "user":
+            raise _bad("the last message must have role 'user'", f"messages[{len(clean) - 1}].role")
+        tok = lm.tokenizer
+        if getattr(tok, "chat_template", None):
+            text = tok.apply_chat_template(clean, add_generation_prompt=True, tokenize=False)
+        else:
+            from training.sft_format import render_prompt
+            text = render_prompt(clean, tok.eos_token or "")
+        prompt_ids = tok(text, add_special_tokens=False)["input_ids"]
+        return await generate(request, engine, body, prompt_ids, chat=True)
+
+    @app.post("/v1/completions")
+    async def completions(request: Request):
+        engine = engine_or_503()
+        body = await body_of(request)
+        prompt = body.get("prompt")
+        if isinstance(prompt, list) and len(prompt) == 1 and isinstance(prompt[0], str):
+            prompt = prompt[0]
+        if isinstance(prompt, list) and prompt and all(isinstance(t, int) for t in prompt):
+            prompt_ids = list(prompt)
+        elif isinstance(prompt, str) and prompt:
+            prompt_ids = state.loaded.tokenizer(prompt, add_special_tokens=False)["input_ids"]
+        else:
+            raise _bad("'prompt' must be a non-empty string (or a list of token ids)", "prompt")
+        if not prompt_ids:
+            raise _bad("'prompt' tokenizes to nothing", "prompt")
+        return await generate(request, engine, body, prompt_ids, chat=False)
+
+    def sampling(body: dict, prompt_len: int) -> tuple[SamplingParams, list[str]]:
+        lm = state.loaded
+        gc = lm.generation_config
+        ctx = lm.context_length
+
+        def number(name, default, lo, hi, lo_open=False):
+            value = body.get(name)
+            if value is None:
+                return default
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise _bad(f"'{name}' must be a number", name)
+            if value < lo or value > hi or (lo_open and value == lo):
+                raise _bad(f"'{name}' must be {'>' if lo_open else '>='} {lo} and <= {hi}, got {value}", name)
+            return float(value)
+
+        sample_default = bool(getattr(gc, "do_sample", False))
+        temperature = number("temperature", float(gc.temperature or 1.0) if sample_default else 0.0, 0, 2)
+        top_p = number("top_p", float(gc.top_p or 1.0) if sample_default else 1.0, 0, 1, lo_open=True)
+        rep = number("repetition_penalty", float(getattr(gc, "repetition_penalty", None) or 1.0), 0, 10,
+                     lo_open=True)
+        if body.get("n") not in (None, 1):
+            raise _bad("only n = 1 is supported", "n")
+        if prompt_len >= ctx:
+            raise _bad(f"the prompt has {prompt_len} tokens; this model's context length is {ctx}", "messages"
+                       if "messages" in body else "prompt")
+        name = "max_completion_tokens" if body.get("max_completion_tokens") is not None else "max_tokens"
+        max_tokens = body.get(name)
+        if max_tokens is None:
+            max_tokens = min(int(getattr(gc, "max_new_tokens", None) or 256), ctx - prompt_len)
+        else:
+            if isinstance(max_tokens, bool) or not isinstance(max_tokens, int):
+                raise _bad(f"'{name}' must be an integer", name)
+            if max_tokens <= 0:
+                raise _bad(f"'{name}' must be at least 1, got {max_tokens}", name)
+            if max_tokens > ctx:
+                raise _bad(f"'{name}' is {max_tokens}, over this model's limit of {ctx} tokens", name)
+            if prompt_len + max_tokens > ctx:
+                raise _bad(f"this model's context length is {ctx} tokens, but {prompt_len} prompt tokens + "
+                           f"{max_tokens} max tokens were asked for; reduce the prompt or {name}", name)
+        min_tokens = body.get("min_tokens") or 0
+        if isinstance(min_tokens, bool) or not isinstance(min_tokens, int) or min_tokens < 0:
+            raise _bad("'min_tokens' must be a non-negative integer", "min_tokens")
+        seed = body.get("seed")
+        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
+            raise _bad("'seed' must be an integer", "seed")
+        stop = body.get("stop")
+        if stop is None:
+            stops = []
+        elif isinstance(stop, str):
+            stops = [stop]
+        elif isinstance(stop, list) and all(isinstance(s, str) for s in stop) and len(stop) <= 4:
+            stops = list(stop)
+        else:
+            raise _bad("'stop' must be a string or a list of at most 4 strings", "stop")
+        stops = [s for s in stops if s]
+        return SamplingParams(max_new_tokens=int(max_tokens), temperature=temperature, top_p=top_p,
+                              repetition_penalty=rep, seed=seed, min_new_tokens=int(min_tokens),
+                              ignore_eos=bool(body.get("ignore_eos", False))), stops
+
+    async def generate(request: Request, engine: GenerationEngine, body: dict, prompt_ids: list[int], chat: bool):
+        params, stops = sampling(body, len(prompt_ids))
+        stream = bool(body.get("stream", False))
+        endpoint = request.url.path
+        try:
+            req = engine.submit(prompt_ids, params, stream_tokens=stream or bool(stops))
+        except EngineBusy as e:
+            raise APIError(429, f"server busy: {e}; retry later", type_="rate_limit_error",
+                           code="rate_limit_exceeded")
+        metrics.prompt_tokens.inc(len(prompt_ids))
+        started = time.monotonic()
+        tok = state.loaded.tokenizer
+        model_name = state.loaded.name
+        rid = ("chatcmpl-" if chat else "cmpl-") + uuid.uuid4().hex[:24]
+        created = int(time.time())
+        hold = max((len(s) for s in stops), default=1) - 1
+
+        def decode(ids):
+            return tok.decode(ids, skip_special_tokens=True)
+
+        def cut_stop(text: str) -> tuple[str, bool]:
+            hits = [text.find(s) for s in stops if s in text]
+            if hits:
+                return text[:min(hits)], True
+            return text, False
+
+        def finish_reason(stopped_by_string: bool) -> str:
+            if stopped_by_string or req.finish_reason == "stop":
+                return "stop"
+            return "length"
+
+        if not stream:
+            try:
+                async for _ in req:
+                    if stops and cut_stop(decode(req.output_ids))[1]:
+                        req.cancel()
+                        break
+            finally:
+                req.cancel()
+            text, hit = cut_stop(decode(req.output_ids))
+            n_out = len(req.output_ids)
+            metrics.completion_tokens.inc(n_out)
+            metrics.latency.labels(endpoint).observe(time.monotonic() - started)
+            usage = {"prompt_tokens": len(prompt_ids), "completion_tokens": n_out,
+                     "total_tokens": len(prompt_ids) + n_out}
+            reason = finish_reason(hit)
+            if chat:
+                return {"id": rid, "object": "chat.completion", "created": created, "model": model_name,
+                        "choices": [{"index": 0, "message": {"role": "assistant", "content": text},
+                                     "finish_reason": reason, "logprobs": None}], "usage": usage}
+            return {"id": rid, "object": "text_completion", "created": created, "model": model_name,
+                    "choices": [{"index": 0, "text": text, "finish_reason": reason, "logprobs": None}],
+                    "usage": usage}
+
+        include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
+
+        def chunk(delta_text: str | None, reason: str | None, role: bool = False) -> str:
+            if chat:
+                delta: dict = {}
+                if role:
+                    delta = {"role": "assistant", "content": ""}
+                elif delta_text is not None:
+                    delta = {"content": delta_text}
+                obj = {"id": rid, "object": "chat.completion.chunk", "created": created, "model": model_name,
+                       "choices": [{"index": 0, "delta": delta, "finish_reason": reason, "logprobs": None}]}
+            else:
+                obj = {"id": rid, "object": "text_completion", "created": created, "model": model_name,
+                       "choices": [{"index": 0, "text": delta_text or "", "finish_reason": reason,
+                                    "logprobs": None}]}
+            return f"data: {json.dumps(obj, ensure_ascii=False)}\n\n"
+
+        async def events():
+            sent = ""
+            hit = False
+            counted = 0
+            try:
+                if chat:
+                    yield chunk(None, None, role=True)
+                async for _ in req:
+                    if await request.is_disconnected():
+                        return
+                    text = decode(req.output_ids)
+                    text, hit = cut_stop(text)
+                    if hit:
+                        req.cancel()
+                    elif text.endswith("\ufffd"):
+                        continue
+                    else:
+                        text = text[:len(text) - hold] if hold else text
+                    if len(text) > len(sent) and text.startswith(sent):
+                        yield chunk(text[len(sent):], None)
+                        sent = text
+                    if hit:
+                        break
+                if not hit:
+                    text, hit = cut_stop(decode(req.output_ids))
+                    if len(text) > len(sent) and text.startswith(sent):
+                        yield chunk(text[len(sent):], None)
+                        sent = text
+                yield chunk(None, finish_reason(hit))
+                if include_usage:
+                    n_out = len(req.output_ids)
+                    usage = {"prompt_tokens": len(prompt_ids), "completion_tokens": n_out,
+                             "total_tokens": len(prompt_ids) + n_out}
+                    obj = {"id": rid, "object": "chat.completion.chunk" if chat else "text_completion",
+                           "created": created, "model": model_name, "choices": [], "usage": usage}
+                    yield f"data: {json.dumps(obj)}\n\n"
+                yield "data: [DONE]\n\n"
+            finally:
+                req.cancel()
+                counted = len(req.output_ids)
+                metrics.completion_tokens.inc(counted)
+                metrics.latency.labels(endpoint).observe(time.monotonic() - started)
+
+        return StreamingResponse(events(), media_type="text/event-stream",
+                                 headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+
+    @app.get("/", include_in_schema=False)
+    async def index():
+        page = STATIC / "index.html"
+        if page.is_file():
+            return FileResponse(page)
+        return PlainTextResponse("TigerBot-style serving: the OpenAI-compatible API is under /v1 "
+                                 "(POST /v1/chat/completions, /v1/completions; GET /v1/models), "
+                                 "health at /health, metrics at /metrics.\n")
+
+    if STATIC.is_dir():
+        from fastapi.staticfiles import StaticFiles
+        app.mount("/", StaticFiles(directory=str(STATIC)), name="static")
+    return app
+
+
+def main(argv: list[str] | None = None) -> int:
+    import os
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    ap = argparse.ArgumentParser(prog="python -m serving.api", description=__doc__.split("\n\n")[0])
+    ap.add_argument("--model", required=True, help="a model folder (make train / make quantize output)")
+    ap.add_argument("--host", default="127.0.0.1")
+    ap.add_argument("--port", type=int, default=8000)
+    ap.add_argument("--max-concurrent", type=int, default=32, help="generations in flight before 429")
+    ap.add_argument("--max-batch-size", type=int, default=16, help="rows decoded together")
+    ap.add_argument("--device", default=None)
+    ap.add_argument("--dtype", default=None)
+    ap.add_argument("--log-level", default="info")
+    args = ap.parse_args(argv)
+    if not Path(args.model, "config.json").is_file():
+        ap.error(f"--model {args.model}: no config.json there (make one with `make train`)")
+
+    def loader():
+        from serving.loader import load
+        return load(args.model, device=args.device, dtype=args.dtype)
+
+    import uvicorn
+    app = create_app(loader, max_concurrent=args.max_concurrent, max_batch_size=args.max_batch_size)
+    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
