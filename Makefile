@@ -20,7 +20,7 @@ export HF_HUB_OFFLINE := 1
 export HF_DATASETS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: setup run data sft train quantize chat serve test rules-check rules-test bench bench-dedupe bench-sft bench-train clean
+.PHONY: setup run data sft train quantize chat serve bench-serve test rules-check rules-test bench bench-dedupe bench-sft bench-train clean
 
 setup: $(VENV)/.installed
 
@@ -103,3 +103,7 @@ bench-sft: setup
 bench-train: setup
 	@test -f $(BASE)/pretrain/manifest.json || $(MAKE) --no-print-directory run
 	$(PY) -m bench.train_bench --data $(BASE)/pretrain
+
+# Server throughput: bursts of concurrent requests vs plain generate() one at a time.
+bench-serve: setup
+	$(PY) -m bench.serve_bench
