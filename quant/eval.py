@@ -110,18 +110,17 @@ def table(report: dict) -> str:
     return "\n".join("  ".join(c.ljust(width[i]) for i, c in enumerate(r)) for r in rows)
 
 
-def main(argv: list[str] | None = None) -> int:
-    from training.manifest import HandoffError
-    args = parse_args(argv)
-    try:
-        report = evaluate(args)
-    except HandoffError as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 2
+def evaluate_and_write(args: argparse.Namespace) -> dict:
+    report = evaluate(args)
     path = Path(args.output or Path(args.quantized) / "eval.json")
     path.write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
-    print(f"prompt: {report['prompt']!r}\n{table(report)}\nreport: {path}")
-    return 0
+    return {**report, "path": str(path)}
+
+
+def main(argv: list[str] | None = None) -> int:
+    from training.manifest import run_stage
+    return run_stage(argv, parse_args, evaluate_and_write,
+                     lambda args, r: f"prompt: {r['prompt']!r}\n{table(r)}\nreport: {r['path']}")
 
 
 if __name__ == "__main__":

@@ -100,16 +100,10 @@ def quantize(args: argparse.Namespace) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from training.manifest import HandoffError
-    args = parse_args(argv)
-    try:
-        s = quantize(args)
-    except HandoffError as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 2
-    print(f"GPTQ W{s['bits']} group {s['group_size']} on {s['calibration_samples']} calibration samples "
-          f"({s['calibration_tokens']} tokens) in {s['seconds']:.1f} s\nquantized model: {s['out']}")
-    return 0
+    from training.manifest import run_stage
+    return run_stage(argv, parse_args, quantize, lambda args, s: (
+        f"GPTQ W{s['bits']} group {s['group_size']} on {s['calibration_samples']} calibration samples "
+        f"({s['calibration_tokens']} tokens) in {s['seconds']:.1f} s\nquantized model: {s['out']}"))
 
 
 if __name__ == "__main__":

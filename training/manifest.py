@@ -6,8 +6,10 @@ relative to the output folder; gs:// outputs work through Beam's FileSystems.
 from __future__ import annotations
 
 import json
+import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 
 class HandoffError(ValueError):
@@ -44,3 +46,15 @@ def read_output(root: str | Path, kind: str | None = None) -> PipelineOutput:
     if not files or not manifest.get("accounting", {}).get("holds", False):
         raise HandoffError(f"{path}: the run wrote no data or its accounting does not hold; rerun the pipeline")
     return PipelineOutput(root, got, manifest, tuple(f"{root}/{f['path']}" for f in files), sum(f["rows"] for f in files))
+
+
+def run_stage(argv: list[str] | None, parse_args: Callable, run: Callable, summary: Callable) -> int:
+    """A model stage's main(): parse, run, print summary(args, result); a bad handoff is a clear error (exit 2)."""
+    args = parse_args(argv)
+    try:
+        result = run(args)
+    except HandoffError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    print(summary(args, result))
+    return 0

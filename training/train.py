@@ -244,16 +244,10 @@ def train(args: argparse.Namespace, callbacks: tuple = ()) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from training.manifest import HandoffError
-    args = parse_args(argv)
-    try:
-        summary = train(args)
-    except HandoffError as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 2
-    print(f"trained {summary['steps']} steps in {summary['seconds']:.1f} s (training loop {summary['train_runtime']:.1f} s), "
-          f"mean loss {summary['train_loss']:.3f}, {summary['tokens_per_s']:.0f} tokens/s\nmodel: {args.out}")
-    return 0
+    from training.manifest import run_stage
+    return run_stage(argv, parse_args, train, lambda args, s: (
+        f"trained {s['steps']} steps in {s['seconds']:.1f} s (training loop {s['train_runtime']:.1f} s), "
+        f"mean loss {s['train_loss']:.3f}, {s['tokens_per_s']:.0f} tokens/s\nmodel: {args.out}"))
 
 
 if __name__ == "__main__":
