@@ -213,7 +213,9 @@ def train(args: argparse.Namespace, callbacks: tuple = ()) -> dict:
         include_num_input_tokens_seen="all" if args.doc_attention == "block_diagonal" else "non_padding",
         remove_unused_columns=False, dataloader_num_workers=0,
         save_only_model=False, disable_tqdm=True)
-    os.environ.setdefault("TENSORBOARD_LOGGING_DIR", str(out / "runs"))
+    # The Trainer's TensorBoard callback reads its folder from the environment when it is created:
+    # set it for every run (a second train() in one process must not log into the first one's folder).
+    os.environ["TENSORBOARD_LOGGING_DIR"] = str(out / "runs")
     trainer = Trainer(model=model, args=targs, train_dataset=dataset, data_collator=collator,
                       callbacks=[make_log_callback(out / "train_log.jsonl"), *callbacks])
     resume = {"auto": last_checkpoint(out / "checkpoints"), "none": None}.get(args.resume, args.resume)
