@@ -126,7 +126,7 @@ def load_rules(path: str | Path, schema_name: str) -> LoadedRules:
         # What a schema cannot say (regexes, duplicate ids, referenced files ...): the
         # same checks as `rules check`, on this file and the files it references.
         from pipelines.curator.check import check_file, errors
-        problems = [str(p) for p in errors(check_file(path))]
+        problems = [str(p) for p in errors(check_file(path, schema=False))]
     if problems:
         raise RulesError(path, problems)
     return LoadedRules(path=path, data=data, sha256=hashlib.sha256(raw).hexdigest())

@@ -8,31 +8,17 @@ every run.
 """
 from __future__ import annotations
 
-import hashlib
 from collections import defaultdict
 from typing import Iterator
 
-from training.data import load_rows
+from training.data import output_rows, row_text, unit_hash
 from training.manifest import PipelineOutput
 
 HELD_OUT = 0.1
 
 
-def unit_hash(doc_id: str) -> float:
-    return int.from_bytes(hashlib.blake2b(doc_id.encode("utf-8"), digest_size=8).digest(), "big") / 2**64
-
-
-def document_text(row: dict, kind: str) -> str:
-    if kind == "pretrain":
-        return row["text"]
-    turns = [t for h in row.get("history") or [] for t in (h.get("user") or "", h.get("assistant") or "")]
-    return "\n".join(x for x in (*turns, row.get("instruction"), row.get("input"), row.get("output")) if x)
-
-
 def _rows(output: PipelineOutput) -> Iterator[dict]:
-    columns = ["id", "text", "lang", "category"] if output.kind == "pretrain" else \
-        ["id", "instruction", "input", "output", "history", "lang", "category"]
-    yield from load_rows(output, columns, streaming=True)
+    yield from output_rows(output, ("lang", "category"))
 
 
 def calibration_texts(output: PipelineOutput, n: int, held_out: float = HELD_OUT) -> list[str]:
@@ -41,7 +27,7 @@ def calibration_texts(output: PipelineOutput, n: int, held_out: float = HELD_OUT
     for row in _rows(output):
         h = unit_hash(row["id"])
         if h < 1 - held_out:
-            strata[(row.get("lang"), row.get("category"))].append((h, document_text(row, output.kind)))
+            strata[(row.get("lang"), row.get("category"))].append((h, row_text(row, output.kind)))
     queues = [sorted(v, reverse=True) for _, v in sorted(strata.items(), key=lambda kv: str(kv[0]))]
     picked: list[str] = []
     while len(picked) < n and any(queues):
@@ -53,5 +39,5 @@ def calibration_texts(output: PipelineOutput, n: int, held_out: float = HELD_OUT
 
 def held_out_texts(output: PipelineOutput, held_out: float = HELD_OUT) -> list[str]:
     """The held-out slice, in hash order."""
-    rows = [(unit_hash(r["id"]), document_text(r, output.kind)) for r in _rows(output)]
+    rows = [(unit_hash(r["id"]), row_text(r, output.kind)) for r in _rows(output)]
     return [t for h, t in sorted(rows) if h >= 1 - held_out]

@@ -21,12 +21,27 @@ PRETRAIN_COLUMNS = ["id", "text", "weight"]
 SFT_COLUMNS = ["id", "instruction", "input", "output", "history", "system"]
 
 
+def unit_hash(key: str) -> float:
+    """A stable number in [0, 1) for a key: how every per-document choice (sampling by weight,
+    held-out slices, calibration order) is made deterministic."""
+    return int.from_bytes(hashlib.blake2b(key.encode("utf-8"), digest_size=8).digest(), "big") / 2**64
+
+
 def keep_by_weight(doc_id: str, weight: float | None, seed: int = 0) -> bool:
     """Deterministic Bernoulli(weight) per document id."""
-    if weight is None or weight >= 1.0:
-        return True
-    h = int.from_bytes(hashlib.blake2b(f"{seed}:{doc_id}".encode("utf-8"), digest_size=8).digest(), "big")
-    return h / 2**64 < weight
+    return weight is None or weight >= 1.0 or unit_hash(f"{seed}:{doc_id}") < weight
+
+
+def row_text(row: dict, kind: str) -> str:
+    """The text of a pipeline row: pretrain `text`; SFT system, history turns, instruction, input
+    and output joined by newlines."""
+    if kind == "pretrain":
+        return row.get("text") or ""
+    parts = [row.get("system")]
+    for turn in row.get("history") or []:
+        parts += [turn.get("user"), turn.get("assistant")]
+    parts += [row.get("instruction"), row.get("input"), row.get("output")]
+    return "\n".join(p for p in parts if p)
 
 
 def load_rows(output: PipelineOutput, columns: list[str], streaming: bool = False):
@@ -82,14 +97,13 @@ def build_dataset(output: PipelineOutput, stage: str, tokenizer, *, block_size: 
     return Dataset.from_list(examples)
 
 
+def output_rows(output: PipelineOutput, extra_columns: tuple[str, ...] = ("lang", "category")) -> Iterator[dict]:
+    """Every data row of an output, streamed, with the columns row_text needs plus `extra_columns`."""
+    base = ["id", "text"] if output.kind == "pretrain" else SFT_COLUMNS
+    yield from load_rows(output, base + [c for c in extra_columns if c not in base], streaming=True)
+
+
 def iter_texts(output: PipelineOutput) -> Iterator[str]:
-    """Every text of an output (pretrain: text; SFT: all turns), e.g. to train a tokenizer."""
-    if output.kind == "pretrain":
-        for row in load_rows(output, ["text"], streaming=True):
-            yield row["text"]
-        return
-    for row in load_rows(output, SFT_COLUMNS, streaming=True):
-        for turn in row.get("history") or []:
-            yield turn.get("user") or ""
-            yield turn.get("assistant") or ""
-        yield "\n".join(x for x in (row.get("system"), row["instruction"], row.get("input"), row["output"]) if x)
+    """Every document's text (row_text), e.g. to train a tokenizer."""
+    for row in output_rows(output, ()):
+        yield row_text(row, output.kind)

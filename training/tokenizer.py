@@ -27,12 +27,13 @@ characters, the share split over several tokens (byte fallback).
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import sys
 from collections import Counter
 from pathlib import Path
 from typing import Iterable, Iterator
+
+from training.data import output_rows, row_text, unit_hash
 
 BOS, EOS, PAD, UNK = "<s>", "</s>", "<pad>", "<unk>"
 SPECIAL_TOKENS = [BOS, EOS, PAD, UNK]
@@ -242,43 +243,13 @@ def coverage_report(tokenizer, texts_by_lang: dict[str, list[str]]) -> dict:
 
 # --- CLI -------------------------------------------------------------------------------------
 
-PRETRAIN_COLUMNS = ["id", "text", "lang"]
-SFT_COLUMNS = ["id", "lang", "system", "history", "instruction", "input", "output"]
-
-
 def _held_out(doc_id: str, share: float) -> bool:
-    h = int.from_bytes(hashlib.blake2b(f"tokenizer-held-out:{doc_id}".encode("utf-8"), digest_size=8).digest(), "big")
-    return h / 2**64 < share
+    return unit_hash(f"tokenizer-held-out:{doc_id}") < share
 
 
 def _guess_lang(text: str) -> str:
     han = sum(1 for ch in text if is_han(ch))
     return "zh" if han >= 0.2 * max(1, sum(1 for ch in text if not ch.isspace())) else "en"
-
-
-def row_text(row: dict, kind: str) -> str:
-    """The text of a pipeline row: pretrain `text`; SFT system, history turns, instruction, input
-    and output joined by newlines."""
-    if kind == "pretrain":
-        return row.get("text") or ""
-    parts = [row.get("system")]
-    for turn in row.get("history") or []:
-        parts += [turn.get("user"), turn.get("assistant")]
-    parts += [row.get("instruction"), row.get("input"), row.get("output")]
-    return "\n".join(p for p in parts if p)
-
-
-def iter_output_rows(output) -> Iterator[tuple[str, dict]]:
-    """(kind, row) for every data row of a PipelineOutput (training.manifest.read_output), read with pyarrow."""
-    import pyarrow.parquet as pq
-
-    wanted = PRETRAIN_COLUMNS if output.kind == "pretrain" else SFT_COLUMNS
-    for path in output.data_files:
-        pf = pq.ParquetFile(path)
-        columns = [c for c in wanted if c in pf.schema_arrow.names]
-        for batch in pf.iter_batches(batch_size=1024, columns=columns, use_threads=False):
-            for row in batch.to_pylist():
-                yield output.kind, row
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -306,8 +277,8 @@ def main(argv: list[str] | None = None) -> int:
     def documents() -> Iterator[tuple[bool, str, str]]:
         """(held out?, lang, text) of every non-empty document."""
         for output in outputs:
-            for kind, row in iter_output_rows(output):
-                text = row_text(row, kind)
+            for row in output_rows(output, ("lang",)):
+                text = row_text(row, output.kind)
                 if text:
                     yield _held_out(str(row.get("id")), args.held_out), row.get("lang") or _guess_lang(text), text
 

@@ -259,8 +259,9 @@ def _check_replacements(f: YamlFile) -> list[Problem]:
     return problems
 
 
-def check_file(path: str | Path, checked: set | None = None) -> list[Problem]:
-    """All problems of one rules file and of the files it references."""
+def check_file(path: str | Path, checked: set | None = None, schema: bool = True) -> list[Problem]:
+    """All problems of one rules file and of the files it references; schema=False skips this
+    file's schema validation (a caller that has just done it: pipelines.rules.load_rules)."""
     checked = set() if checked is None else checked
     path = Path(path)
     if path.resolve() in checked:
@@ -274,7 +275,7 @@ def check_file(path: str | Path, checked: set | None = None) -> list[Problem]:
         return [f.problem((), "not a rules file this project knows (pretrain, sft, taxonomy or replacements): "
                               "expected top-level 'quality', 'filters', 'categories' or 'replacements'")]
     schema_problems = []
-    if kind in SCHEMAS:
+    if kind in SCHEMAS and schema:
         schema_problems = [_parse_message(m, f) for m in validate(f.data, load_schema(SCHEMAS[kind]), str(path), f.positions)]
     problems = schema_problems
     if kind == "sft":

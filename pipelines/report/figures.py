@@ -237,20 +237,11 @@ def size_histogram(sizes: Mapping[int, int], title: str = "", xlabel: str = "clu
     total = sum(n for _, n in rows) or 1
 
     def draw(fig):
-        ax = fig.subplots()
-        x = np.arange(len(rows))
         counts = [n for _, n in rows]
-        ax.bar(x, counts, color=KEPT)
-        ax.set_xticks(x, [name for name, _ in rows])
+        ax = _labelled_bars(fig, [name for name, _ in rows], counts,
+                            [f"{n:,}\n{n / total:.1%}" if n else "" for n in counts], xlabel, ylabel, title)
         _log_axis(ax, "y")
         ax.set_ylim(0.8, max(counts) * 3)
-        for xi, n in zip(x, counts):
-            if n:
-                ax.text(xi, n, f"{n:,}\n{n / total:.1%}", ha="center", va="bottom", fontsize=7.5)
-        ax.set_xlabel(xlabel)
-        ax.set_ylabel(ylabel)
-        if title:
-            ax.set_title(title, loc="left")
     return _render(draw, 8.0, 3.0)
 
 
@@ -267,19 +258,26 @@ def binned_counts(bins: Mapping[str, int], title: str = "", xlabel: str = "", yl
     labels = sorted(bins, key=key)
 
     def draw(fig):
-        ax = fig.subplots()
-        x = np.arange(len(labels))
         counts = [bins[k] for k in labels]
-        ax.bar(x, counts, color=KEPT)
-        ax.set_xticks(x, [str(k) for k in labels])
+        ax = _labelled_bars(fig, [str(k) for k in labels], counts, [f"{n:,}" for n in counts], xlabel, ylabel, title)
         ax.yaxis.set_major_locator(ticker.MaxNLocator(integer=True))
-        for xi, n in zip(x, counts):
-            ax.text(xi, n, f"{n:,}", ha="center", va="bottom", fontsize=7.5)
-        ax.set_xlabel(xlabel)
-        ax.set_ylabel(ylabel)
-        if title:
-            ax.set_title(title, loc="left")
     return _render(draw, 6.0, 2.6)
+
+
+def _labelled_bars(fig, names: list[str], counts: list[int], notes: list[str], xlabel: str, ylabel: str, title: str):
+    """Vertical bars, each with its note on top; returns the axes for scale tweaks."""
+    ax = fig.subplots()
+    x = np.arange(len(names))
+    ax.bar(x, counts, color=KEPT)
+    ax.set_xticks(x, names)
+    for xi, n, note in zip(x, counts, notes):
+        if note:
+            ax.text(xi, n, note, ha="center", va="bottom", fontsize=7.5)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    if title:
+        ax.set_title(title, loc="left")
+    return ax
 
 
 # ----------------------------------------------------------------------------------------- shares
