@@ -20,7 +20,7 @@ export HF_HUB_OFFLINE := 1
 export HF_DATASETS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: setup run data sft train quantize chat serve bench-serve test rules-check rules-test bench bench-dedupe bench-sft bench-train clean
+.PHONY: setup run data sft cluster cluster-stop bench-scale train quantize chat serve bench-serve test rules-check rules-test bench bench-dedupe bench-sft bench-train clean
 
 setup: $(VENV)/.installed
 
@@ -30,15 +30,35 @@ $(VENV)/.installed: setup.py
 	$(PY) -m pip install --quiet -e '.[all]'
 	touch $@
 
-# The pretraining pipeline on the bundled sample data, on two local worker processes.
+# RUNNER=local (default): the local runner with WORKERS processes. RUNNER=dask: the cluster of
+# `make cluster` (scheduler on 127.0.0.1:DASK_PORT); DASK_ADDRESS points at another one.
+RUNNER ?= local
+DASK_PORT ?= 8786
+DASK_ADDRESS ?= tcp://127.0.0.1:$(DASK_PORT)
+ifeq ($(RUNNER),dask)
+RUNNER_ARGS = --runner apache_beam.runners.dask.dask_runner.DaskRunner --dask_client_address $(DASK_ADDRESS) \
+	--dask_npartitions=$(WORKERS)
+else ifeq ($(RUNNER),local)
+RUNNER_ARGS = --direct_running_mode=multi_processing --direct_num_workers=$(WORKERS)
+else
+$(error RUNNER must be local or dask, not '$(RUNNER)')
+endif
+
+# The pretraining pipeline on the bundled sample data, on two local worker processes (or RUNNER=dask).
 run data: setup
-	$(PY) -m pipelines.pretrain --sources $(SAMPLE_PRETRAIN) --output $(BASE)/pretrain --overwrite \
-		--direct_running_mode=multi_processing --direct_num_workers=$(WORKERS)
+	$(PY) -m pipelines.pretrain --sources $(SAMPLE_PRETRAIN) --output $(BASE)/pretrain --overwrite $(RUNNER_ARGS)
 
 # The SFT pipeline on the bundled SFT sample.
 sft: setup
-	$(PY) -m pipelines.sft --sources $(SAMPLE_SFT) --output $(BASE)/sft --overwrite \
-		--direct_running_mode=multi_processing --direct_num_workers=$(WORKERS)
+	$(PY) -m pipelines.sft --sources $(SAMPLE_SFT) --output $(BASE)/sft --overwrite $(RUNNER_ARGS)
+
+# A local dask.distributed cluster (scheduler + WORKERS worker processes, loopback only) for RUNNER=dask;
+# cluster-stop ends its processes by the ids recorded in .cluster/.
+cluster: setup
+	$(PY) -m pipelines.dask_cluster start --workers $(WORKERS) --port $(DASK_PORT) --state .cluster
+
+cluster-stop:
+	@if [ -x $(PY) ]; then $(PY) -m pipelines.dask_cluster stop --state .cluster; else echo "no virtualenv: no cluster"; fi
 
 # Curator checks of cleaning_rules/: schemas, regexes, references, word lists; then the rules' own examples.
 rules-check: setup
@@ -48,12 +68,13 @@ rules-test: setup
 	$(PY) -m pipelines.curator test
 
 # Trains on a pipeline output (its manifest.json); without DATA, on the bundled sample's output
-# (made first when missing).
-train: DATA ?= $(BASE)/$(STAGE)
+# (made first when missing). A DATA that was given must already be a finished pipeline output.
+DEFAULT_DATA = $(BASE)/$(STAGE)
+train: DATA ?= $(DEFAULT_DATA)
 train: MODEL ?= tiny-llama
 train: OUT ?= $(BASE)/model-$(STAGE)
 train: setup
-	@test -f $(DATA)/manifest.json || $(MAKE) --no-print-directory $(if $(filter sft,$(STAGE)),sft,run)
+	@if [ "$(DATA)" = "$(DEFAULT_DATA)" ]; then test -f $(DATA)/manifest.json || $(MAKE) --no-print-directory $(if $(filter sft,$(STAGE)),sft,run); fi
 	$(TRAIN_LAUNCH) training.train --stage $(STAGE) --data $(DATA) --model $(MODEL) --out $(OUT) \
 		--deepspeed $(DEEPSPEED) $(TRAIN_ARGS)
 
@@ -94,6 +115,11 @@ bench-dedupe: setup
 
 clean:
 	rm -rf $(BASE) .pytest_cache
+
+# The pretraining pipeline at 30, 120 and 480 MB (two local workers) and at 120 MB on a local Dask
+# cluster: wall time, docs/s, MB/s, CPU seconds and whole-process-tree peak memory (needs ../shared).
+bench-scale: setup
+	$(PY) -m bench.scale_bench $(SCALE_ARGS)
 
 # The SFT pipeline's throughput and issue-5 figures on make_corpus.py --kind sft.
 bench-sft: setup

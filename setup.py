@@ -35,6 +35,7 @@ SERVE = [
     "uvicorn==0.54.0",
     "prometheus-client==0.26.0", # GET /metrics
 ]
+DASK = ["dask[distributed]==2026.8.0"]  # Beam's Dask runner over a dask.distributed cluster (make cluster)
 DEV = ["pytest==9.2.0", "pytest-xdist==3.8.0", "psutil==7.2.2", "selenium==4.51.0",
        "openai==3.57.0"]            # the API tests talk to the server with the official client
 
@@ -46,7 +47,8 @@ setup(
     packages=find_packages(include=["pipelines", "pipelines.*", "schemas", "training", "quant", "serving"]),
     package_data={"schemas": ["*.yaml"]},
     install_requires=PIPELINE,
-    extras_require={"train": TRAIN, "serve": SERVE, "dev": DEV, "all": TRAIN + SERVE + DEV},
+    extras_require={"train": TRAIN, "serve": SERVE, "dask": DASK, "dev": DEV,
+                    "all": TRAIN + SERVE + DASK + DEV},
     entry_points={"console_scripts": ["tigerdata-pretrain=pipelines.pretrain:main", "tigerdata-sft=pipelines.sft_pipeline:main",
                                      "rules=pipelines.curator.cli:main"]},
 )

@@ -40,10 +40,27 @@ def prepare_output(output: str, overwrite: bool) -> None:
     existing = [m.path for m in FileSystems.match([mf.join(output, "*")])[0].metadata_list] if FileSystems.exists(output) else []
     if existing and not overwrite:
         raise UsageError(f"{output} already holds {len(existing)} file(s) of an earlier run; pass --overwrite to replace them")
-    for name in (*mf.OUTPUT_DIRS, STATS_FILE[0], STAGING_DIR, "manifest.json"):
+    # The manifest goes first: a run killed from here on leaves a folder that no later stage trusts.
+    for name in (mf.MANIFEST, *mf.OUTPUT_DIRS, STATS_FILE[0], STAGING_DIR):
         path = mf.join(output, name)
         if FileSystems.exists(path):
             FileSystems.delete([path])
+
+
+def stats_path(output: str) -> str:
+    """Where the pipeline's final sink writes the run's statistics for the driver."""
+    return mf.join(output, *STATS_FILE) + ".json"
+
+
+def finish_outputs(output: str) -> tuple[dict, dict]:
+    """After the pipeline: the run's statistics and the output files on disk; the staging area,
+    the statistics file and temporary files of failed attempts removed."""
+    stats = mf.read_json(stats_path(output))
+    for name in (STAGING_DIR, STATS_FILE[0]):
+        if FileSystems.exists(mf.join(output, name)):
+            FileSystems.delete([mf.join(output, name)])
+    mf.delete_temporary_files(output)
+    return stats, mf.list_outputs(output)
 
 
 def resolve_output(output: str) -> str:

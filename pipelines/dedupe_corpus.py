@@ -14,7 +14,6 @@ near_duplicate, dup_of), OUT2/sampled_out/ and OUT2/manifest.json.
 from __future__ import annotations
 
 import dataclasses
-import json
 import logging
 import sys
 import time
@@ -24,15 +23,14 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
-from apache_beam.io.parquetio import WriteToParquetBatched
 from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
 
 from pipelines import manifest as mf
-from pipelines.beam.dedupe_transforms import CLUSTER_COLUMNS, REJECTED, SAMPLED, STATS, DedupeAndSample, ExtractFeatures, extracted_outputs, list_chunks
-from pipelines.beam.stats import MergeStats
+from pipelines.beam.dedupe_output import CLUSTER_COLUMNS
+from pipelines.beam.graph import build_dedupe_pipeline, effective
 from pipelines.dedupe.config import DedupeConfig
-from pipelines.cli import (RULES_SCHEMA, STATS_FILE, PretrainOptions, UsageError, dedupe_sections, prepare_output,
-                           resolve_output, run_command, structured_counts, with_local_runner)
+from pipelines.cli import (RULES_SCHEMA, PretrainOptions, UsageError, dedupe_sections, finish_outputs, prepare_output,
+                           resolve_output, run_command, stats_path, structured_counts, with_local_runner)
 from pipelines.readers import match
 from pipelines.rules import RulesError, load_rules
 from schemas import pretrain as schema
@@ -48,28 +46,6 @@ class DedupeOptions(PipelineOptions):
     def _add_argparse_args(cls, parser):
         parser.add_argument("--input", help="Parquet files of documents: a path, glob or gs:// URL (required)")
         parser.add_argument("--mode", choices=["drop", "weight"], help="override dedupe.mode of the rules file")
-
-
-def _count_read(chunk: tuple[str, int]) -> dict:
-    return {"counts": {"read": chunk[1]}}
-
-
-def build_pipeline(p: beam.Pipeline, config: DedupeConfig, files: list[str], output: str, document_schema: pa.Schema) -> None:
-    extracted = (p | "ListFiles" >> beam.Create(files)
-                   | "ListChunks" >> beam.FlatMap(list_chunks)
-                   | "Distribute" >> beam.Reshuffle()
-                   | "Features" >> beam.ParDo(ExtractFeatures(config)).with_outputs("features", "bands", "exact", "df", main="chunks"))
-    deduped = extracted_outputs(extracted) | "Dedupe" >> DedupeAndSample(config, document_schema)
-    for name, pcoll, arrow_schema in (("data", deduped["documents"], document_schema),
-                                      ("rejected", deduped[REJECTED], schema.REJECTED),
-                                      ("sampled_out", deduped[SAMPLED], schema.SAMPLED)):
-        _ = pcoll | f"Write_{name}" >> WriteToParquetBatched(
-            mf.join(output, name, "part"), schema=arrow_schema, file_name_suffix=".parquet", codec="zstd")
-    _ = ((deduped[STATS], extracted.chunks | "CountRead" >> beam.Map(_count_read))
-         | "AllStats" >> beam.Flatten()
-         | "MergeStats" >> beam.CombineGlobally(MergeStats())
-         | "StatsJson" >> beam.Map(json.dumps)
-         | "WriteStats" >> beam.io.WriteToText(mf.join(output, *STATS_FILE), file_name_suffix=".json", shard_name_template=""))
 
 
 def output_schema(first_file: str) -> pa.Schema:
@@ -106,20 +82,19 @@ def run(argv: list[str] | None = None) -> dict:
     log.warning("dedupe: %d file(s), mode %s, output %s", len(files), config.mode, output)
     started, t0 = mf.now(), time.monotonic()
     p = beam.Pipeline(options=options)
-    build_pipeline(p, config, files, output, document_schema)
+    build_dedupe_pipeline(p, files, effective(config), document_schema, output, stats_path(output))
     p.run().wait_until_finish()
-    counts = mf.read_json(mf.join(output, *STATS_FILE) + ".json")["counts"]
-    outputs = mf.list_outputs(output)
+    stats, outputs = finish_outputs(output)
+    counts = stats["counts"]
     manifest = {
         "kind": "dedupe", "schema_version": schema.SCHEMA_VERSION, "output": output, "code_version": mf.code_version(),
         "started": started, "finished": mf.now(), "seconds": round(time.monotonic() - t0, 2),
         "runner": options.view_as(StandardOptions).runner, "input": opts.input, "input_files": files,
         "rules": {"path": rules.path, "sha256": rules.sha256},
         "counts": structured_counts(counts), **dedupe_sections(counts, config),
-        "accounting": mf.accounting(counts, outputs), "outputs": outputs,
+        "accounting": mf.accounting(counts, outputs, stats["files"]), "outputs": outputs,
     }
-    mf.write_json(mf.join(output, "manifest.json"), manifest)
-    FileSystems.delete([mf.join(output, STATS_FILE[0])])
+    mf.write_manifest(output, manifest)
     return manifest
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import uuid
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -16,6 +17,8 @@ from apache_beam.io.filesystems import FileSystems
 import pipelines
 
 OUTPUT_DIRS = ("data", "rejected", "dead_letter", "sampled_out")
+MANIFEST = "manifest.json"
+TMP_MARK = ".tmp-"        # the infix of files being written (pipelines/beam/outputs.py)
 
 
 def code_version() -> dict:
@@ -54,19 +57,61 @@ def list_outputs(output: str) -> dict:
     return outputs
 
 
-def accounting(counts: dict, outputs: dict) -> dict:
-    """records read = written + rejected + dead-lettered + sampled out, checked against the files on disk too."""
+def delete_temporary_files(output: str) -> None:
+    """Half-written files of attempts that a runner retried elsewhere or that were killed."""
+    stray = [m.path for kind in OUTPUT_DIRS for m in FileSystems.match([join(output, kind, f"*{TMP_MARK}*")])[0].metadata_list]
+    if stray:
+        FileSystems.delete(stray)
+
+
+def accounting(counts: dict, outputs: dict, reported: dict | None = None) -> dict:
+    """records read = written + rejected + dead-lettered + sampled out, checked against the files on disk
+    too; `reported`: {kind: [{"path", "rows"}]} the files the pipeline says it wrote, which must be
+    exactly the files on disk with the same rows."""
     read = counts.get("read", 0)
     written, rejected, dead = counts.get("written", 0), counts.get("rejected", 0), counts.get("dead_letter", 0)
     sampled = counts.get("sampled_out", 0)
     rows = {k: sum(f["rows"] for f in outputs.get(k, [])) for k in OUTPUT_DIRS}
-    return {
+    result = {
         "read": read, "written": written, "rejected": rejected, "dead_letter": dead, "sampled_out": sampled,
         "holds": read == written + rejected + dead + sampled
         and rows["data"] == written and rows["rejected"] == rejected and rows["dead_letter"] == dead
         and rows["sampled_out"] == sampled,
         "rows_in_files": rows,
     }
+    if reported is not None:
+        on_disk = {(k, f["path"].rsplit("/", 1)[-1], f["rows"]) for k in OUTPUT_DIRS for f in outputs.get(k, [])}
+        said = {(k, f["path"].rsplit("/", 1)[-1], f["rows"]) for k in OUTPUT_DIRS for f in reported.get(k, [])}
+        result["files_as_reported"] = on_disk == said
+        result["holds"] = result["holds"] and on_disk == said
+    return result
+
+
+def create(path: str):
+    return FileSystems.create(path, mime_type="application/octet-stream", compression_type=CompressionTypes.UNCOMPRESSED)
+
+
+def temporary_name(path: str) -> str:
+    return f"{path}{TMP_MARK}{uuid.uuid4().hex[:12]}"
+
+
+def commit(tmp: str, path: str) -> None:
+    """Renames a finished temporary file into place, replacing an earlier attempt's file."""
+    if FileSystems.exists(path):
+        FileSystems.delete([path])
+    FileSystems.rename([tmp], [path])
+
+
+def write_json_atomically(path: str, data: dict) -> None:
+    tmp = temporary_name(path)
+    with create(tmp) as f:
+        f.write(json.dumps(data, ensure_ascii=False, indent=1).encode("utf-8"))
+    commit(tmp, path)
+
+
+def write_manifest(output: str, manifest: dict) -> None:
+    """Written last, and atomically: a folder with a manifest.json holds a finished run."""
+    write_json_atomically(join(output, MANIFEST), manifest)
 
 
 def write_json(path: str, data: dict) -> None:

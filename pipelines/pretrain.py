@@ -13,7 +13,6 @@ two cores), or `--runner DataflowRunner --project ... --region ...
 """
 from __future__ import annotations
 
-import json
 import logging
 import sys
 import time
@@ -21,15 +20,14 @@ from pathlib import Path
 
 import apache_beam as beam
 from apache_beam.io.filesystems import FileSystems
-from apache_beam.io.parquetio import WriteToParquetBatched
 from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions, TestOptions
 
 from pipelines import manifest as mf
-from pipelines.beam.dedupe_transforms import SAMPLED, DedupeAndSample, StageDocuments, extracted_outputs
-from pipelines.beam.pretrain_transforms import DEAD_LETTER, REJECTED, STATS, PlanSplits, ProcessBatches, ReadSplits
-from pipelines.beam.stats import MergeStats
-from pipelines.cli import (DEFAULT_RULES, RULES_SCHEMA, STAGING_DIR, STATS_FILE, PretrainOptions, UsageError,
-                           dedupe_sections, prepare_output, resolve_output, run_command, structured_counts, with_local_runner)
+from pipelines.beam.graph import build_corpus_pipeline
+from pipelines.beam.pretrain_transforms import PretrainCleaning
+from pipelines.cli import (DEFAULT_RULES, RULES_SCHEMA, STAGING_DIR, PretrainOptions, UsageError, dedupe_sections,
+                           finish_outputs, prepare_output, resolve_output, run_command, stats_path, structured_counts,
+                           with_local_runner)
 from pipelines.document_processor import PretrainConfig
 from pipelines.readers import match
 from pipelines.report import REPORT_FILE, report_line, try_write_report
@@ -43,43 +41,11 @@ OUTPUT_SCHEMAS = {"data": schema.DOCUMENT, "rejected": schema.REJECTED, "dead_le
 log = logging.getLogger("pipelines.pretrain")
 
 
-def _cleaned_not_written(stats: dict) -> dict:
-    """With dedupe after it, the cleaning stage's "written" documents are only "cleaned"."""
-    counts = {}
-    for key, n in stats.get("counts", {}).items():
-        if key == "written" or (key.startswith("source:") and key.endswith(":written")):
-            key = key[: -len("written")] + "cleaned"
-        counts[key] = n
-    return {**stats, "counts": counts}
-
-
 def build_pipeline(p: beam.Pipeline, config: PretrainConfig, sources: SourcesFile, output: str) -> None:
     specs = [(s.name, s.format, pattern) for s in sources.sources for pattern in s.patterns]
-    planned = (p | "ListSources" >> beam.Create(specs)
-                 | "PlanSplits" >> beam.ParDo(PlanSplits(config.split_bytes)).with_outputs(STATS, main="splits"))
-    processed = (planned.splits
-                 | "Distribute" >> beam.Reshuffle()        # splits are small; spreading them uses every worker
-                 | "ReadSplits" >> beam.ParDo(ReadSplits(config.batch_records, config.batch_bytes))
-                 | "ProcessBatches" >> beam.ParDo(ProcessBatches(config)).with_outputs(REJECTED, DEAD_LETTER, STATS, main="documents"))
-    outputs = {"data": processed.documents, "rejected": processed[REJECTED], "dead_letter": processed[DEAD_LETTER]}
-    stats = [planned[STATS], processed[STATS]]
-    if config.dedupe.active:
-        extracted = (processed.documents
-                     | "Stage" >> beam.ParDo(StageDocuments(config.dedupe, mf.join(output, STAGING_DIR)))
-                     .with_outputs("features", "bands", "exact", "df", main="chunks"))
-        deduped = extracted_outputs(extracted) | "Dedupe" >> DedupeAndSample(config.dedupe, schema.DOCUMENT)
-        outputs["data"] = deduped["documents"]
-        outputs["rejected"] = (processed[REJECTED], deduped[REJECTED]) | "AllRejected" >> beam.Flatten()
-        outputs["sampled_out"] = deduped[SAMPLED]
-        stats = [planned[STATS], processed[STATS] | "Cleaned" >> beam.Map(_cleaned_not_written), deduped[STATS]]
-    for name, pcoll in outputs.items():
-        _ = pcoll | f"Write_{name}" >> WriteToParquetBatched(
-            mf.join(output, name, "part"), schema=OUTPUT_SCHEMAS[name], file_name_suffix=".parquet", codec="zstd")
-    _ = (tuple(stats)
-         | "AllStats" >> beam.Flatten()
-         | "MergeStats" >> beam.CombineGlobally(MergeStats())
-         | "StatsJson" >> beam.Map(json.dumps)
-         | "WriteStats" >> beam.io.WriteToText(mf.join(output, *STATS_FILE), file_name_suffix=".json", shard_name_template=""))
+    build_corpus_pipeline(p, specs, PretrainCleaning(config), config.dedupe, schema.DOCUMENT, output,
+                          mf.join(output, STAGING_DIR), stats_path(output), config.split_bytes,
+                          config.batch_records, config.batch_bytes)
 
 
 def _load_inputs(opts: PretrainOptions) -> tuple[LoadedRules, SourcesFile]:
@@ -141,12 +107,8 @@ def _drop_old_report(output: str) -> None:
 
 def finish(output: str, rules: LoadedRules, sources: SourcesFile, options: PipelineOptions, started: str, seconds: float,
            config: PretrainConfig | None = None) -> dict:
-    stats_path = mf.join(output, *STATS_FILE) + ".json"
-    stats = mf.read_json(stats_path)
+    stats, outputs = finish_outputs(output)
     counts = stats["counts"]
-    if FileSystems.exists(mf.join(output, STAGING_DIR)):
-        FileSystems.delete([mf.join(output, STAGING_DIR)])
-    outputs = mf.list_outputs(output)
     manifest = {
         "kind": "pretrain",
         "schema_version": schema.SCHEMA_VERSION,
@@ -163,11 +125,10 @@ def finish(output: str, rules: LoadedRules, sources: SourcesFile, options: Pipel
         "inputs": stats["inputs"],
         "counts": structured_counts(counts),
         **(dedupe_sections(counts, config.dedupe) if config and config.dedupe.active else {}),
-        "accounting": mf.accounting(counts, outputs),
+        "accounting": mf.accounting(counts, outputs, stats["files"]),
         "outputs": outputs,
     }
-    mf.write_json(mf.join(output, "manifest.json"), manifest)
-    FileSystems.delete([mf.join(output, STATS_FILE[0])])
+    mf.write_manifest(output, manifest)
     return manifest
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import gzip
 from dataclasses import dataclass
-from typing import Iterator
+from typing import Iterator, NamedTuple
 
 import pyarrow.parquet as pq
 from apache_beam.io.filesystem import CompressionTypes
@@ -19,14 +19,26 @@ from apache_beam.io.filesystems import FileSystems
 _SCAN_CHUNK = 4 << 20
 
 
-@dataclass(frozen=True)
-class Split:
+class Split(NamedTuple):
+    """A plain tuple to every runner and serializer (a dataclass element reached Dask's workers as a dict)."""
     source: str
     path: str
     format: str
     start: int          # byte offset (jsonl) or first row group (parquet)
     end: int            # byte offset, row group index (exclusive), or -1 for "to the end"
     first_line: int     # 1-based number of the split's first line or row
+
+    def key(self) -> str:
+        """Names what the split covers; files written for it are named after it."""
+        return f"{self.source}\0{self.path}\0{self.start}\0{self.end}"
+
+
+class RangeScan(NamedTuple):
+    """What planning needs to know of one byte range [start, end) of an uncompressed JSONL file."""
+    start: int
+    end: int
+    newlines: int           # newlines in [start, end)
+    first_newline: int      # offset of the first newline at or after start - 1 and before end; -1: none
 
 
 @dataclass
@@ -87,6 +99,49 @@ def _plan_splits(source: str, fmt: str, path: str, size: int, split_bytes: int) 
     if start < pos or not splits:
         splits.append(Split(source, path, fmt, start, -1, line))
     return splits
+
+
+def plannable_in_ranges(fmt: str, path: str, size: int, split_bytes: int) -> bool:
+    """Whether a file is cut into byte ranges scanned in parallel (large uncompressed JSONL) rather
+    than planned whole by `plan_splits`."""
+    return fmt != "parquet" and size > split_bytes and not _compressed(path)
+
+
+def byte_ranges(size: int, split_bytes: int) -> list[tuple[int, int]]:
+    return [(start, min(size, start + split_bytes)) for start in range(0, size, split_bytes)]
+
+
+def scan_range(path: str, start: int, end: int) -> RangeScan:
+    """Counts the newlines of [start, end) and finds the first line start at or after `start`."""
+    first, newlines = -1, 0
+    with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as f:
+        pos = max(start - 1, 0)
+        f.seek(pos)
+        while pos < end and (chunk := f.read(min(_SCAN_CHUNK, end - pos))):
+            if first < 0 and (nl := chunk.find(b"\n")) >= 0:
+                first = pos + nl
+            counted = chunk[1:] if pos == start - 1 else chunk       # byte start - 1 belongs to the range before
+            newlines += counted.count(b"\n")
+            pos += len(chunk)
+    return RangeScan(start, end, newlines, first)
+
+
+def splits_from_scans(source: str, fmt: str, path: str, scans: list[RangeScan]) -> list[Split]:
+    """The splits of a file from the scans of all its ranges: each split starts at the first line
+    start of a range (a range inside one long line starts none) and knows its first line's number."""
+    scans = sorted(RangeScan(*s) for s in scans)
+    starts, newlines_before = [], 0
+    for scan in scans:
+        if scan.start == 0:
+            starts.append((0, 1))
+        elif scan.first_newline >= 0:
+            # The newline at start - 1 ends the range before (counted there); one inside this range is counted here.
+            inside = 1 if scan.first_newline >= scan.start else 0
+            starts.append((scan.first_newline + 1, newlines_before + inside + 1))
+        newlines_before += scan.newlines
+    starts = [(b, line) for b, line in starts if not scans or b < scans[-1].end] or [(0, 1)]
+    return [Split(source, path, fmt, b, starts[i + 1][0] if i + 1 < len(starts) else -1, line)
+            for i, (b, line) in enumerate(starts)]
 
 
 def _open_text_file(split: Split):

@@ -14,7 +14,6 @@ accounting as the pretraining pipeline, and the category / subcategory mix.
 from __future__ import annotations
 
 import dataclasses
-import json
 import logging
 import sys
 import time
@@ -26,16 +25,14 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
-from apache_beam.io.parquetio import WriteToParquetBatched
 from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
 
 from pipelines import manifest as mf
-from pipelines.beam.dedupe_transforms import CLUSTER_COLUMNS, SAMPLED, DedupeAndSample, StageDocuments, extracted_outputs
-from pipelines.beam.pretrain_transforms import PlanSplits, ReadSplits
-from pipelines.beam.sft_transforms import DEAD_LETTER, REJECTED, STATS, ProcessSftBatches
-from pipelines.beam.stats import MergeStats
-from pipelines.cli import (REPO, STAGING_DIR, STATS_FILE, PretrainOptions, UsageError, dedupe_sections, prepare_output,
-                           resolve_output, run_command, structured_counts, with_local_runner)
+from pipelines.beam.dedupe_output import CLUSTER_COLUMNS
+from pipelines.beam.graph import build_corpus_pipeline
+from pipelines.beam.sft_transforms import SftCleaning
+from pipelines.cli import (REPO, STAGING_DIR, PretrainOptions, UsageError, dedupe_sections, finish_outputs, prepare_output,
+                           resolve_output, run_command, stats_path, structured_counts, with_local_runner)
 from pipelines.dedupe.config import DedupeConfig
 from pipelines.readers import match
 from pipelines.report import REPORT_FILE, report_line, try_write_report
@@ -57,28 +54,8 @@ log = logging.getLogger("pipelines.sft")
 
 def build_pipeline(p: beam.Pipeline, config: SftConfig, dedupe: DedupeConfig, sources: SftSourcesFile, output: str) -> None:
     specs = [(s.name, "jsonl", pattern) for s in sources.sources for pattern in s.patterns]
-    planned = (p | "ListSources" >> beam.Create(specs)
-                 | "PlanSplits" >> beam.ParDo(PlanSplits(config.split_bytes)).with_outputs(STATS, main="splits"))
-    processed = (planned.splits
-                 | "Distribute" >> beam.Reshuffle()
-                 | "ReadSplits" >> beam.ParDo(ReadSplits(config.batch_records, config.batch_bytes))
-                 | "ProcessRecords" >> beam.ParDo(ProcessSftBatches(config)).with_outputs(REJECTED, DEAD_LETTER, STATS, main="records"))
-    extracted = (processed.records
-                 | "Stage" >> beam.ParDo(StageDocuments(dedupe, mf.join(output, STAGING_DIR)))
-                 .with_outputs("features", "bands", "exact", "df", main="chunks"))
-    deduped = extracted_outputs(extracted) | "Dedupe" >> DedupeAndSample(dedupe, OUTPUT_SCHEMA)
-    outputs = {"data": (deduped["documents"], OUTPUT_SCHEMA),
-               "rejected": ((processed[REJECTED], deduped[REJECTED]) | "AllRejected" >> beam.Flatten(), schema.REJECTED),
-               "dead_letter": (processed[DEAD_LETTER], schema.DEAD_LETTER),
-               "sampled_out": (deduped[SAMPLED], pretrain_schema.SAMPLED)}
-    for name, (pcoll, arrow_schema) in outputs.items():
-        _ = pcoll | f"Write_{name}" >> WriteToParquetBatched(
-            mf.join(output, name, "part"), schema=arrow_schema, file_name_suffix=".parquet", codec="zstd")
-    _ = ((planned[STATS], processed[STATS], deduped[STATS])
-         | "AllStats" >> beam.Flatten()
-         | "MergeStats" >> beam.CombineGlobally(MergeStats())
-         | "StatsJson" >> beam.Map(json.dumps)
-         | "WriteStats" >> beam.io.WriteToText(mf.join(output, *STATS_FILE), file_name_suffix=".json", shard_name_template=""))
+    build_corpus_pipeline(p, specs, SftCleaning(config), dedupe, OUTPUT_SCHEMA, output, mf.join(output, STAGING_DIR),
+                          stats_path(output), config.split_bytes, config.batch_records, config.batch_bytes)
 
 
 def mix_config(rules: dict, taxonomy_path: str) -> DedupeConfig:
@@ -131,10 +108,8 @@ def run(argv: list[str] | None = None) -> dict:
     p = beam.Pipeline(options=options)
     build_pipeline(p, config, dedupe, sources, output)
     p.run().wait_until_finish()
-    counts = mf.read_json(mf.join(output, *STATS_FILE) + ".json")["counts"]
-    if FileSystems.exists(mf.join(output, STAGING_DIR)):
-        FileSystems.delete([mf.join(output, STAGING_DIR)])
-    outputs = mf.list_outputs(output)
+    stats, outputs = finish_outputs(output)
+    counts = stats["counts"]
     manifest = {
         "kind": "sft", "schema_version": schema.SCHEMA_VERSION, "output": output, "code_version": mf.code_version(),
         "started": started, "finished": mf.now(), "seconds": round(time.monotonic() - t0, 2),
@@ -143,10 +118,9 @@ def run(argv: list[str] | None = None) -> dict:
         "sources": {s.name: {"format": s.format, "files": list(s.patterns), "label": s.label} for s in sources.sources},
         "counts": structured_counts(counts), **dedupe_sections(counts, dedupe),
         "mix": mix_report(output, config.taxonomy_path, (rules.get("mix") or {}).get("short_of_data_below", 0.5)),
-        "accounting": mf.accounting(counts, outputs), "outputs": outputs,
+        "accounting": mf.accounting(counts, outputs, stats["files"]), "outputs": outputs,
     }
-    mf.write_json(mf.join(output, "manifest.json"), manifest)
-    FileSystems.delete([mf.join(output, STATS_FILE[0])])
+    mf.write_manifest(output, manifest)
     try_write_report(output, log)          # OUT/report.html; a failure is a warning, not a failed run
     return manifest
 

@@ -98,6 +98,9 @@ def load(model_dir: str, device: str | None = None, dtype: str | None = None) ->
     if not (path / "config.json").is_file():
         raise ModelLoadError(f"{path} has no config.json: not a Hugging Face model folder "
                              "(make one with `make train` or `make quantize`)")
+    if (path / "train_log.jsonl").exists() and not (path / "training_summary.json").exists():
+        raise ModelLoadError(f"{path}: its training run did not finish (no training_summary.json); "
+                             "rerun `make train` or pass --resume auto")
     device_str, torch_dtype, multi_gpu = choose_device_dtype(device, dtype)
     from transformers import AutoModelForCausalLM, AutoTokenizer, GenerationConfig
 

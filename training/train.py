@@ -223,6 +223,8 @@ def train(args: argparse.Namespace, callbacks: tuple = ()) -> dict:
         print(f"resuming from {resume}", flush=True)
     elif (out / "train_log.jsonl").exists():
         (out / "train_log.jsonl").unlink()          # a new run starts a new log; a resumed one appends
+    # Written last: until then the folder is an unfinished run that serving refuses.
+    (out / "training_summary.json").unlink(missing_ok=True)
     t0 = time.monotonic()
     result = trainer.train(resume_from_checkpoint=resume)
     seconds = time.monotonic() - t0

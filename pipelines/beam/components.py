@@ -6,7 +6,8 @@ from __future__ import annotations
 import apache_beam as beam
 import pyarrow as pa
 
-from pipelines.beam.dedupe_common import STATS, stats_output
+from pipelines.beam.dedupe_common import STATS, main_output, stats_output
+from pipelines.beam.portable import MAIN, Branches
 from pipelines.dedupe import components as cc
 from pipelines.dedupe.tables import PAIRS, concat, pairs_table, split_by_shard, u64
 
@@ -47,11 +48,13 @@ def _labels(element, n_shards):
     nodes, roots, unconverged = cc.labels(u64(child, "a"), u64(child, "b"), u64(parent, "b"))
     yield stats_output(**{"dedupe:clustered_documents": len(nodes), "dedupe:cc_unconverged": unconverged})
     if len(nodes):
-        yield from split_by_shard(pa.table({"handle": pa.array(nodes), "root": pa.array(roots)}, schema=LABELS), "handle", n_shards)
+        yield from map(main_output, split_by_shard(pa.table({"handle": pa.array(nodes), "root": pa.array(roots)}, schema=LABELS),
+                                                   "handle", n_shards))
 
 
 class ConnectedComponents(beam.PTransform):
-    """Edge tables (a, b) -> label tables (handle, root) sharded by handle; see pipelines/dedupe/components.py."""
+    """Edge tables (a, b) -> {MAIN: label tables (handle, root) sharded by handle, STATS: counts};
+    see pipelines/dedupe/components.py."""
 
     def __init__(self, rounds: int, n_shards: int):
         super().__init__()
@@ -70,4 +73,5 @@ class ConnectedComponents(beam.PTransform):
         return (current
                 | "ChildrenParents" >> beam.FlatMap(_children_and_parents, S)
                 | "GroupLabels" >> beam.GroupByKey()
-                | "Labels" >> beam.FlatMap(_labels, S).with_outputs(STATS, main="labels"))
+                | "Labels" >> beam.FlatMap(_labels, S)
+                | "LabelOutputs" >> Branches(MAIN, STATS))

@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import threading
 
-import apache_beam as beam
 import pyarrow as pa
 import pyarrow.parquet as pq
 from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
-from apache_beam.transforms.window import GlobalWindow
-from apache_beam.utils.timestamp import MIN_TIMESTAMP
-from apache_beam.utils.windowed_value import WindowedValue
 
+from pipelines.beam.portable import MAIN
 from pipelines.dedupe.features import chunk_ref, parse_chunk_ref
 from pipelines.dedupe.tables import split_by_shard
 
@@ -47,21 +44,26 @@ def list_chunks(path: str) -> list[str]:
         return [chunk_ref(path, i) for i in range(pq.ParquetFile(f).num_row_groups)]
 
 
-def stats_output(**counts) -> beam.pvalue.TaggedOutput:
-    return beam.pvalue.TaggedOutput(STATS, {"counts": {k: v for k, v in counts.items() if v}})
+def stats_output(**counts) -> tuple[str, dict]:
+    return STATS, {"counts": {k: v for k, v in counts.items() if v}}
+
+
+def main_output(value) -> tuple[str, object]:
+    return MAIN, value
 
 
 class ShardBuffer:
-    """Sharded tables gathered over a bundle: one element per (output, shard) when the bundle
-    ends (or when `max_rows` rows wait), instead of one per input chunk and shard. Each
-    element costs the runner a fixed encode/decode, so fewer, larger elements are faster."""
+    """Sharded tables gathered over one unit of work (a split, a file, a shard): one element per
+    (output, shard) when the unit is done (or when `max_rows` rows wait), instead of one per
+    table and shard. Each element costs the runner a fixed encode/decode, so fewer, larger
+    elements are faster. Outputs are (tag, (shard, table)) pairs for `Branches`."""
 
     def __init__(self, n_shards: int, max_rows: int = 2_000_000):
         self.n_shards, self.max_rows = n_shards, max_rows
         self._parts: dict = {}
         self._rows = 0
 
-    def add(self, tag: str | None, table: pa.Table, column_name: str):
+    def add(self, tag: str, table: pa.Table, column_name: str):
         """Buffers `table` split by `column_name`; yields outputs only when the buffer is full."""
         for shard, part in split_by_shard(table, column_name, self.n_shards):
             self._parts.setdefault((tag, shard), []).append(part)
@@ -69,10 +71,7 @@ class ShardBuffer:
         if self._rows >= self.max_rows:
             yield from self.flush()
 
-    def flush(self, windowed: bool = False):
+    def flush(self):
         for (tag, shard), parts in self._parts.items():
-            value = (shard, pa.concat_tables(parts).combine_chunks())   # one chunk per column: cheaper to encode
-            if windowed:               # finish_bundle outputs carry their window explicitly
-                value = WindowedValue(value, MIN_TIMESTAMP, [GlobalWindow()])
-            yield beam.pvalue.TaggedOutput(tag, value) if tag else value
+            yield tag, (shard, pa.concat_tables(parts).combine_chunks())   # one chunk per column: cheaper to encode
         self._parts, self._rows = {}, 0

@@ -1,5 +1,5 @@
-"""Dedupe features in Beam: per chunk (or per staged document table) -> sharded features, band keys,
-exact keys and document frequencies.
+"""Dedupe features in Beam: document tables -> sharded features, band keys, exact keys and document
+frequencies, emitted once per unit of work (a split's staged file, or an input file).
 """
 from __future__ import annotations
 
@@ -8,52 +8,32 @@ import time
 
 import apache_beam as beam
 import pyarrow as pa
-import pyarrow.parquet as pq
-import xxhash
-from apache_beam.io.filesystem import CompressionTypes
-from apache_beam.io.filesystems import FileSystems
-from apache_beam.transforms.window import GlobalWindow
-from apache_beam.utils.timestamp import MIN_TIMESTAMP
-from apache_beam.utils.windowed_value import WindowedValue
 
-from pipelines.beam.dedupe_common import ShardBuffer, read_chunk
+from pipelines.beam.dedupe_common import ShardBuffer, list_chunks, read_chunk
 from pipelines.beam.progress import progress
 from pipelines.dedupe.config import DedupeConfig
-from pipelines.dedupe.features import FeatureExtractor, chunk_ref
+from pipelines.dedupe.features import FeatureExtractor
 from pipelines.text.tfidf import DocumentFrequencies
 
+FEATURE_TAGS = ("features", "bands", "exact", "df", "staged")
+COLUMNS = ["id", "text", "lang", "category", "quality_score"]
 
-class ExtractFeatures(beam.DoFn):
-    """Chunk reference -> (chunk, rows) (main), and, sharded: FEATURES by handle, band keys and
-    exact keys by key; document frequencies summed over the bundle."""
-    COLUMNS = ["id", "text", "lang", "category", "quality_score"]
 
-    def __init__(self, config: DedupeConfig):
-        self.config = config
+class FeatureEmitter:
+    """Collects the features of one unit's document tables; `done` yields them as (tag, value):
+    ("features" | "bands" | "exact", (shard, table)), ("df", partial frequencies) and
+    ("staged", file) naming the unit's file for the final write."""
 
-    def setup(self):
-        self.extractor = FeatureExtractor(self.config)
-        self._docs, self._busy = 0, 0.0           # documents and seconds spent on them, for the progress line
-
-    def start_bundle(self):
-        self._buffer = ShardBuffer(self.config.shards)
+    def __init__(self, config: DedupeConfig, extractor: FeatureExtractor):
+        self.config, self.extractor = config, extractor
+        self._buffer = ShardBuffer(config.shards)
         self._df = None
+        self.seconds = 0.0
 
-    def finish_bundle(self):
-        yield from self._buffer.flush(windowed=True)
-        if self._df is not None:
-            yield beam.pvalue.TaggedOutput("df", WindowedValue(self._df, MIN_TIMESTAMP, [GlobalWindow()]))
-
-    def process(self, ref: str):
-        table = read_chunk(ref)
-        yield from self.emit(table.select([c for c in self.COLUMNS if c in table.column_names]), ref)
-
-    def emit(self, table: pa.Table, ref: str):
+    def add(self, table: pa.Table, ref: str, identity: str | None = None):
         t0 = time.monotonic()
-        f = self.extractor.extract(table, ref)
-        self._busy += time.monotonic() - t0
-        self._docs += table.num_rows
-        yield ref, table.num_rows
+        f = self.extractor.extract(table.select([c for c in COLUMNS if c in table.column_names]), ref, identity)
+        self.seconds += time.monotonic() - t0
         yield from self._buffer.add("features", f.features, "handle")
         yield from self._buffer.add("bands", f.bands, "key")
         yield from self._buffer.add("exact", f.exact, "key")
@@ -61,28 +41,38 @@ class ExtractFeatures(beam.DoFn):
             self._df = DocumentFrequencies.empty(self.config.df_buckets)
         self._df.add(*f.df)
 
+    def done(self, file: str):
+        yield from self._buffer.flush()
+        if self._df is not None:
+            yield "df", self._df
+        yield "staged", file
+
+
+class ExtractFeatures(beam.DoFn):
+    """A Parquet file of documents (an earlier run's data/, or any corpus) -> its row groups' features
+    (see FeatureEmitter) and the count of documents read."""
+
+    def __init__(self, config: DedupeConfig):
+        self.config = config
+
+    def setup(self):
+        self.extractor = FeatureExtractor(self.config)
+        self._docs, self._busy = 0, 0.0
+
+    def process(self, path: str):
+        emitter, rows = FeatureEmitter(self.config, self.extractor), 0
+        for ref in list_chunks(path):
+            table = read_chunk(ref)
+            rows += table.num_rows
+            yield from emitter.add(table, ref)
+        yield from emitter.done(path)
+        yield "stats", {"counts": {"read": rows}}
+        self._docs += rows
+        self._busy += emitter.seconds
+
     def teardown(self):
         if self._docs:
             progress(f"worker {os.getpid()}: dedupe features of {self._docs} documents ({self._busy:.1f} s computing)")
-
-
-class StageDocuments(ExtractFeatures):
-    """Document tables of the cleaning stage -> staging Parquet files (one per table), then
-    the same outputs as ExtractFeatures. The file name is a hash of the table's first and
-    last source positions, so a retried bundle rewrites the same file."""
-
-    def __init__(self, config: DedupeConfig, staging_dir: str):
-        super().__init__(config)
-        self.staging_dir = staging_dir
-
-    def process(self, table: pa.Table):
-        ids = table.column("id")
-        key = "\0".join(str(x) for x in (table.column("source_file")[0], table.column("source_line")[0], ids[0],
-                                          table.column("source_line")[-1], ids[-1], table.num_rows))
-        path = FileSystems.join(self.staging_dir, xxhash.xxh3_128_hexdigest(key.encode("utf-8", "surrogatepass")) + ".parquet")
-        with FileSystems.create(path, mime_type="application/octet-stream", compression_type=CompressionTypes.UNCOMPRESSED) as f:
-            pq.write_table(table, f, row_group_size=table.num_rows + 1, compression="zstd")
-        yield from self.emit(table, chunk_ref(path, 0))
 
 
 class DfCombine(beam.CombineFn):

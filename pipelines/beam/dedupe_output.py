@@ -1,4 +1,4 @@
-"""Resolution of clusters, sampling rates and the final write, chunk by chunk, in Beam.
+"""Resolution of clusters, sampling rates and the final write, file by file, in Beam.
 """
 from __future__ import annotations
 
@@ -10,12 +10,16 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+import xxhash
+from apache_beam.io.filesystems import FileSystems
+
 from pipelines.beam.components import LABELS
-from pipelines.beam.dedupe_common import REJECTED, SAMPLED, STATS, read_chunk
+from pipelines.beam.dedupe_common import list_chunks, read_chunk
+from pipelines.beam.outputs import TableFiles
 from pipelines.beam.progress import progress
 from pipelines.dedupe import clusters, sampling
 from pipelines.dedupe.config import DedupeConfig
-from pipelines.dedupe.features import FEATURES
+from pipelines.dedupe.features import FEATURES, parse_chunk_ref
 from pipelines.dedupe.tables import column, concat, split_by_shard
 from schemas import pretrain as schema
 
@@ -31,10 +35,12 @@ def cluster_members(element, n_shards):
 
 
 def resolve_clusters(element, mode, score_tie):
+    """Clusters of one shard -> (file, its documents' decisions) for each file they lie in."""
     shard, tables = element
     decisions = clusters.resolve(concat(tables, clusters.MEMBERS), mode, score_tie)
-    for chunk in pc.unique(decisions.column("chunk")).to_pylist():
-        yield chunk, decisions.filter(pc.equal(decisions.column("chunk"), chunk))
+    files = pa.array([parse_chunk_ref(c)[0] for c in decisions.column("chunk").to_pylist()], pa.string())
+    for file in pc.unique(files).to_pylist():
+        yield file, decisions.filter(pc.equal(files, file))
 
 
 def stratum_sizes(features: pa.Table, unit: str, by_lang: bool = True):
@@ -82,31 +88,54 @@ def _column_or_nulls(table: pa.Table, name: str, type_: pa.DataType):
     return table.column(name).cast(type_) if name in table.column_names else pa.nulls(table.num_rows, type_)
 
 
-class WriteChunk(beam.DoFn):
-    """(chunk, {"chunk": [ref], "decisions": [tables]}) -> documents (main), rejects, sampled-out ids, counts.
+def output_name(file: str, staged: bool) -> str:
+    """The output files' name for one unit's file: a staged file's own (hash) name, so the same input
+    gives the same names in any output folder; else a hash of the input file's path."""
+    if staged:
+        return "part-" + file.rsplit("/", 1)[-1].removesuffix(".parquet")
+    return "part-" + xxhash.xxh3_64_hexdigest(file.encode("utf-8", "surrogatepass"))
+
+
+class WriteFiles(beam.DoFn):
+    """(file, {"staged": [file], "decisions": [tables], "rates": [rates]}) -> the file's documents that
+    stay, written to OUT/data/, the duplicates to OUT/rejected/ and the sampled-out ids to
+    OUT/sampled_out/ (one output file each, named after the input file); emits the counts and files.
 
     document_schema: the schema of the documents written; None keeps the chunk's own columns."""
 
-    def __init__(self, config: DedupeConfig, document_schema: pa.Schema | None):
-        self.config, self.document_schema = config, document_schema
+    def __init__(self, config: DedupeConfig, document_schema: pa.Schema, output: str, staged: bool):
+        self.config, self.document_schema, self.output, self.staged = config, document_schema, output, staged
 
     def setup(self):
         self._docs = 0
 
-    def process(self, element, rates):
-        ref, grouped = element
-        if list(grouped["chunk"]):                              # decisions always come with their chunk
-            yield from self._write(ref, grouped["decisions"], rates)
+    def process(self, element):
+        file, grouped = element
+        if not list(grouped["staged"]):                       # decisions always come with their file
+            return
+        rates = (list(grouped["rates"]) or [{}])[0]
+        decisions = concat(list(grouped["decisions"]), clusters.DECISIONS)
+        name = output_name(file, self.staged) + ".parquet"
+        files = TableFiles({"data": (FileSystems.join(self.output, "data", name), self.document_schema),
+                            "rejected": (FileSystems.join(self.output, "rejected", "dedupe-" + name), schema.REJECTED),
+                            "sampled_out": (FileSystems.join(self.output, "sampled_out", name), schema.SAMPLED)})
+        counts = Counter()
+        with files:
+            for ref in list_chunks(file):
+                mine = decisions.filter(pc.equal(decisions.column("chunk"), ref)) if decisions.num_rows else decisions
+                kept, rejected, sampled = self._decide(read_chunk(ref), mine, rates, counts)
+                files.write("data", kept)
+                files.write("rejected", rejected)
+                files.write("sampled_out", sampled)
+            yield "stats", {"counts": dict(counts), **files.close()}
 
-    def _write(self, ref, decision_tables, rates):
-        table = read_chunk(ref)
+    def _decide(self, table, decisions, rates, counts: Counter):
         table = table.drop_columns([c for c in CLUSTER_COLUMNS if c in table.column_names])
         n = table.num_rows
         ids = table.column("id").to_pylist()
         cluster_id, size, weight = list(ids), np.ones(n, np.int32), np.ones(n, np.float32)
         keep = np.ones(n, bool)
         rule, dup_of = [None] * n, [None] * n
-        decisions = concat(decision_tables, clusters.DECISIONS)
         for row, k, r, d, c, s, w in zip(column(decisions, "row").tolist(), column(decisions, "keep").tolist(),
                                          decisions.column("rule").to_pylist(), decisions.column("dup_of").to_pylist(),
                                          decisions.column("cluster_id").to_pylist(), column(decisions, "cluster_size").tolist(),
@@ -117,7 +146,6 @@ class WriteChunk(beam.DoFn):
         strata = [sampling.stratum(lang, c, self.config.sampling.by_lang) for lang, c in zip(langs, cats)]
         sampled = np.array([keep[i] and not sampling.keep(ids[i], rates.get(strata[i], 1.0), self.config.sampling.seed)
                             for i in range(n)], dtype=bool)
-        counts = Counter()
         n_bytes = [len(t.encode("utf-8", "surrogatepass")) for t in table.column("text").to_pylist()]
         sources = _column_or_nulls(table, "source", pa.string()).to_pylist()
         for i in range(n):
@@ -133,24 +161,22 @@ class WriteChunk(beam.DoFn):
                 for unit, x in (("bytes", n_bytes[i] * float(weight[i])), ("documents", float(weight[i]))):
                     counts[f"sampling_in:{strata[i]}:{unit}"] += x
                     counts[f"sampling_out:{strata[i]}:{unit}"] += x
-        counts["rejected"] = int((~keep).sum())
+        counts["rejected"] += int((~keep).sum())
         written = keep & ~sampled
         out = table.append_column("cluster_id", pa.array(cluster_id, pa.string())) \
                    .append_column("cluster_size", pa.array(size)).append_column("weight", pa.array(weight))
-        if written.any():
-            out = out.filter(pa.array(written))
-            yield out.select(self.document_schema.names).cast(self.document_schema) if self.document_schema else out
-        if (~keep).any():
-            yield beam.pvalue.TaggedOutput(REJECTED, self._rejects(table, ~keep, rule, dup_of, size))
+        kept = out.filter(pa.array(written)) if written.any() else None
+        rejects = self._rejects(table, ~keep, rule, dup_of, size) if (~keep).any() else None
+        sampled_out = None
         if sampled.any():
             s = table.filter(pa.array(sampled))
-            yield beam.pvalue.TaggedOutput(SAMPLED, pa.table({
+            sampled_out = pa.table({
                 "id": s.column("id"), "source": _column_or_nulls(s, "source", pa.string()),
                 "lang": s.column("lang"), "category": pa.array([c for c, m in zip(cats, sampled) if m], pa.string()),
                 "n_bytes": pa.array([b for b, m in zip(n_bytes, sampled) if m], pa.int64()),
-                "weight": pa.array(weight[sampled])}, schema=schema.SAMPLED))
-        yield beam.pvalue.TaggedOutput(STATS, {"counts": dict(counts)})
+                "weight": pa.array(weight[sampled])}, schema=schema.SAMPLED)
         self._docs += n
+        return kept, rejects, sampled_out
 
     def _rejects(self, table, mask, rule, dup_of, size) -> pa.Table:
         idx = np.flatnonzero(mask)

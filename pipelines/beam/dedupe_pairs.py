@@ -12,7 +12,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from pipelines.beam.dedupe_common import ShardBuffer, read_chunk, stats_output
+from pipelines.beam.dedupe_common import ShardBuffer, main_output, read_chunk, stats_output
+from pipelines.beam.portable import MAIN, stable_key
 from pipelines.beam.progress import progress
 from pipelines.dedupe.candidates import bucket_pairs, exact_edges
 from pipelines.dedupe.config import DedupeConfig, threshold_of
@@ -32,7 +33,7 @@ def exact_edges_of_shard(element, n_shards):
     a, b, groups = exact_edges(u64(t, "key"), u64(t, "handle"))
     yield stats_output(**{"dedupe:exact_groups": groups, "dedupe:exact_edges": len(a)})
     if len(a):
-        yield pairs_table(a, b)
+        yield main_output(pairs_table(a, b))
 
 
 def bucket_pairs_of_shard(element, max_bucket, n_shards):
@@ -42,7 +43,7 @@ def bucket_pairs_of_shard(element, max_bucket, n_shards):
     yield stats_output(**stats.as_counts())
     hi, lo = unique_pairs(a, b)                       # repeats within this shard; across shards below
     if len(hi):
-        yield from split_by_shard(pairs_table(hi, lo), "a", n_shards)
+        yield from map(main_output, split_by_shard(pairs_table(hi, lo), "a", n_shards))
 
 
 def distinct_pairs_of_shard(element, n_shards):
@@ -52,14 +53,14 @@ def distinct_pairs_of_shard(element, n_shards):
     hi, lo = unique_pairs(u64(t, "a"), u64(t, "b"))
     yield stats_output(**{"dedupe:candidate_pairs": len(hi)})
     if len(hi):
-        yield shard, pairs_table(hi, lo)
+        yield main_output((shard, pairs_table(hi, lo)))
         ends = np.unique(np.concatenate([hi, lo]))
         for s, part in split_by_shard(pa.table({"handle": pa.array(ends)}), "handle", n_shards):
-            yield beam.pvalue.TaggedOutput("endpoints", (s, part))
+            yield "endpoints", (s, part)
 
 
-def locate_rows(element):
-    """Endpoints + features of one handle shard -> (chunk, rows to vectorise)."""
+def locate_rows(element, n_shards):
+    """Endpoints + features of one handle shard -> (chunk's shard, (chunk, rows to vectorise))."""
     shard, grouped = element
     ends = [t for t in grouped["endpoints"]]
     if not ends:
@@ -69,11 +70,12 @@ def locate_rows(element):
     f = f.filter(pc.is_in(f.column("handle"), value_set=pc.unique(wanted)))
     f = f.select(NEEDED.names)
     for chunk in pc.unique(f.column("chunk")).to_pylist():
-        yield chunk, f.filter(pc.equal(f.column("chunk"), chunk))
+        yield stable_key(chunk, n_shards), (chunk, f.filter(pc.equal(f.column("chunk"), chunk)))
 
 
 class Vectorise(beam.DoFn):
-    """(chunk, rows) -> TF-IDF vectors of those rows, by handle shard. jieba runs only here."""
+    """(shard, {"rows": [(chunk, rows)], "df": [document frequencies]}) -> TF-IDF vectors of those
+    rows, by handle shard. jieba runs only here."""
 
     def __init__(self, config: DedupeConfig):
         self.config = config
@@ -81,16 +83,24 @@ class Vectorise(beam.DoFn):
     def setup(self):
         self._vectorizer, self._docs, self._busy = None, 0, 0.0
 
-    def start_bundle(self):
-        self._buffer = ShardBuffer(self.config.shards)
-
-    def finish_bundle(self):
-        yield from self._buffer.flush(windowed=True)
-
-    def process(self, element, df):
-        chunk, tables = element
+    def process(self, element):
+        _, grouped = element
+        by_chunk: dict = {}
+        for chunk, table in grouped["rows"]:
+            by_chunk.setdefault(chunk, []).append(table)
+        if not by_chunk:
+            return
         if self._vectorizer is None:
+            df = list(grouped["df"])[0]
             self._vectorizer = TfidfVectorizer(df.df, df.n_docs, n_buckets=self.config.df_buckets)
+        buffer = ShardBuffer(self.config.shards)
+        for chunk in sorted(by_chunk):
+            for _, out in buffer.add(MAIN, self._vectorise(chunk, by_chunk[chunk]), "handle"):
+                yield out
+        for _, out in buffer.flush():
+            yield out
+
+    def _vectorise(self, chunk: str, tables: list) -> pa.Table:
         needed = concat(tables, NEEDED)
         rows = np.unique(column(needed, "row"))
         texts = read_chunk(chunk, ["text"]).column("text").take(pa.array(rows)).to_pylist()
@@ -101,10 +111,9 @@ class Vectorise(beam.DoFn):
         self._busy += time.monotonic() - t0
         idx, val = [i for i, _ in pairs], [v for _, v in pairs]
         self._docs += needed.num_rows
-        vectors = pa.table({"handle": needed.column("handle"), "lang": needed.column("lang"),
-                            "idx": pa.array(idx, pa.list_(pa.uint32())), "val": pa.array(val, pa.list_(pa.float32()))},
-                           schema=VECTORS)
-        yield from self._buffer.add(None, vectors, "handle")
+        return pa.table({"handle": needed.column("handle"), "lang": needed.column("lang"),
+                         "idx": pa.array(idx, pa.list_(pa.uint32())), "val": pa.array(val, pa.list_(pa.float32()))},
+                        schema=VECTORS)
 
     def teardown(self):
         if self._docs:
@@ -153,4 +162,4 @@ def verify_pairs(element, thresholds):
     hist = Counter(f"dedupe_cosine:{min(int(c * 10), 9) / 10:.1f}" for c in cos)
     yield stats_output(**{"dedupe:verified_pairs": int(ok.sum()), "dedupe:unverified_pairs": int((~ok).sum()), **hist})
     if ok.any():
-        yield pairs_table(u64(pairs, "a")[ok], u64(pairs, "b")[ok])
+        yield main_output(pairs_table(u64(pairs, "a")[ok], u64(pairs, "b")[ok]))

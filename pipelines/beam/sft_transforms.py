@@ -1,38 +1,25 @@
-"""DoFn of the SFT pipeline: raw batches -> record tables (with the dedupe key), rejects, dead letters, counts."""
+"""The SFT pipeline's side of CleanSplits: its processor and its tables (records with the dedupe key)."""
 from __future__ import annotations
 
-import apache_beam as beam
 import pyarrow as pa
 
-from pipelines.beam.progress import Throughput
+from pipelines.beam.pretrain_transforms import PretrainCleaning
 from pipelines.sft.adapters import records_to_table
 from pipelines.sft.processor import SftConfig, SftProcessor
 from schemas import sft as schema
 
-STATS, REJECTED, DEAD_LETTER = "stats", "rejected", "dead_letter"
 
+class SftCleaning(PretrainCleaning):
+    REJECTED, DEAD_LETTER = schema.REJECTED, schema.DEAD_LETTER
 
-class ProcessSftBatches(beam.DoFn):
     def __init__(self, config: SftConfig):
         self.config = config
 
-    def setup(self):
-        self.processor = SftProcessor(self.config)       # rules, automata, taxonomy: once per worker
-        self.throughput = Throughput()
+    def processor(self) -> SftProcessor:
+        return SftProcessor(self.config)           # rules, automata, taxonomy: once per worker process
 
-    def process(self, batch):
-        result = self.processor.process(batch)
-        if result.documents:
-            table = records_to_table(result.documents)
-            # The dedupe stages key on `text`: instruction + input, as the issue asks.
-            key = [r["instruction"] + "\n" + (r.get("input") or "") for r in result.documents]
-            yield table.append_column("text", pa.array(key, pa.large_string()))
-        if result.rejected:
-            yield beam.pvalue.TaggedOutput(REJECTED, pa.Table.from_pylist(result.rejected, schema=schema.REJECTED))
-        if result.dead_letters:
-            yield beam.pvalue.TaggedOutput(DEAD_LETTER, pa.Table.from_pylist(result.dead_letters, schema=schema.DEAD_LETTER))
-        yield beam.pvalue.TaggedOutput(STATS, {"counts": dict(result.counts)})
-        self.throughput.add(len(batch.items), batch.nbytes)
-
-    def teardown(self):
-        self.throughput.done()
+    def documents(self, rows: list[dict]) -> pa.Table:
+        table = records_to_table(rows)
+        # The dedupe stages key on `text`: instruction + input.
+        key = [r["instruction"] + "\n" + (r.get("input") or "") for r in rows]
+        return table.append_column("text", pa.array(key, pa.large_string()))

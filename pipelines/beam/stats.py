@@ -9,17 +9,19 @@ MAX_PREFIX = "max:"
 
 
 class MergeStats(beam.CombineFn):
-    """Merges {"counts": {...}, "inputs": [...]} dicts: counts add up (those named "max:..."
-    keep the largest value), inputs concatenate."""
+    """Merges {"counts": {...}, "inputs": [...], "files": {kind: [...]}} dicts: counts add up (those
+    named "max:..." keep the largest value), inputs and the files written concatenate."""
 
     def create_accumulator(self):
-        return {"counts": Counter(), "inputs": []}
+        return {"counts": Counter(), "inputs": [], "files": {}}
 
     def add_input(self, acc, stats):
         counts = acc["counts"]
         for key, n in stats.get("counts", {}).items():
             counts[key] = max(counts.get(key, n), n) if key.startswith(MAX_PREFIX) else counts[key] + n
         acc["inputs"].extend(stats.get("inputs", []))
+        for kind, files in stats.get("files", {}).items():
+            acc["files"].setdefault(kind, []).extend(files)
         return acc
 
     def merge_accumulators(self, accs):
@@ -29,4 +31,5 @@ class MergeStats(beam.CombineFn):
         return out
 
     def extract_output(self, acc):
-        return {"counts": dict(sorted(acc["counts"].items())), "inputs": sorted(acc["inputs"], key=lambda d: (d["source"], d["path"]))}
+        return {"counts": dict(sorted(acc["counts"].items())), "inputs": sorted(acc["inputs"], key=lambda d: (d["source"], d["path"])),
+                "files": {kind: sorted(files, key=lambda f: f["path"]) for kind, files in sorted(acc["files"].items())}}

@@ -58,11 +58,13 @@ class FeatureExtractor:
         self.config = config
         self.hasher = MinHasher(config.minhash)
 
-    def extract(self, table: pa.Table, chunk: str) -> ChunkFeatures:
+    def extract(self, table: pa.Table, chunk: str, identity: str | None = None) -> ChunkFeatures:
+        """identity: what the handles hash (default: the chunk reference). A staged chunk passes a
+        name without the output folder, so the same input gets the same handles wherever it runs."""
         n = table.num_rows
         texts = table.column("text").to_pylist()
         langs = table.column("lang").to_pylist()
-        h = handles(chunk, n)
+        h = handles(identity or chunk, n)
         folded = [fold(t) for t in texts]
         exact = exact_hashes(texts, folded)
         names = table.column_names

@@ -1,0 +1,173 @@
+"""Reading in Beam: the input files planned into splits, and each split read, cleaned and written.
+
+Planning runs in lanes: the pipeline starts from one element per (source pattern, lane), so even a
+corpus of one large file starts as many elements (a runner such as Dask keeps the partitioning of
+the first PCollection for the whole pipeline). Large uncompressed JSONL files are cut into byte
+ranges that the lanes scan in parallel for newlines; a GroupByKey per file turns the scans into
+splits with exact line numbers. Then the splits are spread over the workers and each split is one
+unit of work for `CleanSplits`.
+"""
+from __future__ import annotations
+
+import json
+import uuid
+
+import apache_beam as beam
+import xxhash
+
+from pipelines.beam.dedupe_features import FeatureEmitter
+from pipelines.beam.outputs import TableFiles
+from pipelines.beam.portable import Branches, Redistribute, stable_key
+from pipelines.beam.progress import Throughput
+from pipelines.dedupe.config import DedupeConfig
+from pipelines.dedupe.features import FeatureExtractor, chunk_ref
+from pipelines.readers import (RangeScan, Split, byte_ranges, match, plan_splits, plannable_in_ranges, read_split,
+                               scan_range, splits_from_scans)
+
+STAGING_DOCS = "docs"
+_PROCESS_CACHE: dict = {}
+
+
+def per_process(key: str, build):
+    """One object per worker process and key: models and automata are loaded once per process,
+    however many bundles or partitions (each with its own DoFn setup) the runner gives it."""
+    if key not in _PROCESS_CACHE:
+        _PROCESS_CACHE[key] = build()
+    return _PROCESS_CACHE[key]
+
+
+def _input_stats(source: str, path: str, size: int, splits: int) -> tuple[str, dict]:
+    return "stats", {"counts": {"input_files": 1, "input_bytes": size},
+                     "inputs": [{"source": source, "path": path, "bytes": size, "splits": splits}]}
+
+
+class _PlanLane(beam.DoFn):
+    """(source, format, pattern, lane) -> this lane's share of the planning, keyed by file:
+    ("splits", [Split]) for a file planned whole, ("scan", RangeScan) for each range of a large
+    JSONL file, ("unmatched", None) for a pattern that matches no file."""
+
+    def __init__(self, split_bytes: int, lanes: int):
+        self.split_bytes, self.lanes = split_bytes, lanes
+
+    def process(self, element):
+        source, fmt, pattern, lane = element
+        files = match(pattern)
+        if not files and lane == 0:
+            yield _file_key(source, fmt, pattern, 0), ("unmatched", None)
+        for path, size in files:
+            first_lane = stable_key(path, self.lanes)
+            if not plannable_in_ranges(fmt, path, size, self.split_bytes):
+                if first_lane == lane:
+                    yield _file_key(source, fmt, path, size), ("splits", [tuple(s) for s in plan_splits(source, fmt, path, size, self.split_bytes)])
+                continue
+            for i, (start, end) in enumerate(byte_ranges(size, self.split_bytes)):
+                if (first_lane + i) % self.lanes == lane:
+                    try:
+                        scan = scan_range(path, start, end)
+                    except Exception:  # noqa: BLE001 - planned whole instead; reading it then dead-letters the file
+                        scan = RangeScan(start, end, -1, -1)
+                    yield _file_key(source, fmt, path, size), ("scan", tuple(scan))
+
+
+def _file_key(source: str, fmt: str, path: str, size: int) -> str:
+    # A string key: a tuple key came out of the Dask runner's GroupByKey mangled.
+    return json.dumps([source, fmt, path, size])
+
+
+def _splits_of_file(element):
+    """A file's planning (whole, or the scans of its ranges) -> ("split", Split) and ("stats", ...)."""
+    key, parts = element
+    source, fmt, path, size = json.loads(key)
+    parts = list(parts)
+    if parts[0][0] == "unmatched":
+        yield "stats", {"counts": {"unmatched_patterns": 1}, "inputs": [{"source": source, "path": path, "bytes": 0, "splits": 0}]}
+        return
+    if parts[0][0] == "splits":
+        splits = [Split(*s) for s in parts[0][1]]
+    else:
+        scans = [RangeScan(*scan) for _, scan in parts]
+        if any(s.newlines < 0 for s in scans):
+            splits = [Split(source, path, fmt, 0, -1, 1)]
+        else:
+            splits = splits_from_scans(source, fmt, path, scans)
+    yield _input_stats(source, path, size, len(splits))
+    yield from (("split", s) for s in splits)
+
+
+def _split_key(split) -> str:
+    return Split(*split).key()
+
+
+class PlanSplits(beam.PTransform):
+    """Source specs (source, format, pattern) -> {"splits": spread over the workers, "stats"}."""
+
+    def __init__(self, specs: list[tuple[str, str, str]], split_bytes: int, lanes: int = 8):
+        super().__init__()
+        self.specs, self.split_bytes, self.lanes = specs, split_bytes, lanes
+
+    def expand(self, pbegin):
+        lanes = [(*spec, lane) for spec in self.specs for lane in range(self.lanes)]
+        # One path from the Create to the splits (no Flatten): on the Dask runner every Flatten and
+        # join adds partitions, and every later shuffle costs tasks per partition.
+        planned = (pbegin
+                   | "Lanes" >> beam.Create(lanes)
+                   | "PlanLanes" >> beam.ParDo(_PlanLane(self.split_bytes, self.lanes))
+                   | "GroupByFile" >> beam.GroupByKey()
+                   | "SplitsOfFiles" >> beam.FlatMap(_splits_of_file)
+                   | "PlanOutputs" >> Branches("split", "stats"))
+        return {"splits": planned["split"] | "Distribute" >> Redistribute(_split_key), "stats": planned["stats"]}
+
+
+class CleanSplits(beam.DoFn):
+    """Split -> its records read in batches and cleaned by the pipeline's processor; documents
+    written to a staging file (one row group per batch), rejects and dead letters to their output
+    files, all named after the split. Emits, as (tag, value), the staged documents' dedupe
+    features (FeatureEmitter) and the stats (counts and files written).
+
+    cleaning: the pipeline's side of it (PretrainCleaning, SftCleaning): `processor()`,
+    `documents(result)` and the REJECTED / DEAD_LETTER schemas."""
+
+    def __init__(self, cleaning, dedupe: DedupeConfig, output: str, staging: str, batch_records: int, batch_bytes: int):
+        self.cleaning, self.dedupe, self.output, self.staging = cleaning, dedupe, output, staging
+        self.batch_records, self.batch_bytes = batch_records, batch_bytes
+        self._key = uuid.uuid4().hex              # the same in every copy of this DoFn: one processor per process
+
+    def setup(self):
+        self.processor = per_process(self._key + "processor", self.cleaning.processor)
+        self.extractor = per_process(self._key + "features", lambda: FeatureExtractor(self.dedupe))
+        self.throughput = per_process(self._key + "throughput", Throughput)
+
+    def process(self, split):
+        split = Split(*split)
+        name = xxhash.xxh3_128_hexdigest(split.key().encode("utf-8", "surrogatepass"))
+        staged = f"{self.staging}/{STAGING_DOCS}/{name}.parquet"
+        files = TableFiles({"staged": (staged, None),
+                            "rejected": (f"{self.output}/rejected/filters-part-{name}.parquet", self.cleaning.REJECTED),
+                            "dead_letter": (f"{self.output}/dead_letter/part-{name}.parquet", self.cleaning.DEAD_LETTER)})
+        counts, features, row_group = {}, FeatureEmitter(self.dedupe, self.extractor), 0
+        with files:
+            for batch in read_split(split, self.batch_records, self.batch_bytes):
+                result = self.processor.process(batch)
+                for key, n in result.counts.items():
+                    counts[key] = counts.get(key, 0) + n
+                if result.documents:
+                    table = self.cleaning.documents(result.documents)
+                    files.write("staged", table)
+                    yield from features.add(table, chunk_ref(staged, row_group), f"{row_group}:{name}")
+                    row_group += 1
+                if result.rejected:
+                    files.write("rejected", self.cleaning.rejected(result.rejected))
+                if result.dead_letters:
+                    files.write("dead_letter", self.cleaning.dead_letters(result.dead_letters))
+                self.throughput.add(len(batch.items), batch.nbytes)
+            written = files.close()
+        staged_files = written["files"].pop("staged", [])
+        if staged_files:
+            yield from features.done(staged)
+        yield "stats", {"counts": counts, **written}
+
+    def teardown(self):
+        self.throughput.done()
+
+
+CLEAN_TAGS = ("features", "bands", "exact", "df", "staged", "stats")
