@@ -21,6 +21,7 @@ import json
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -45,22 +46,34 @@ def build_corpus(mb: float, seed: int) -> Path:
     return out
 
 
-def measure(cmd: list[str]) -> dict:
-    """Runs cmd; returns wall seconds and the peak summed RSS of its process tree."""
-    t0, peak = time.monotonic(), 0
-    proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    root = psutil.Process(proc.pid)
-    while proc.poll() is None:
-        try:
-            procs = [root] + root.children(recursive=True)
-            peak = max(peak, sum(p.memory_info().rss for p in procs if p.is_running()))
-        except psutil.Error:
-            pass
-        time.sleep(0.1)
-    output = proc.stdout.read()
+def measure(cmd: list[str], also: list[int] = ()) -> dict:
+    """Runs cmd; returns wall seconds, the peak summed RSS of its process tree (and of the trees
+    of the processes `also` names, e.g. a Dask cluster's) and the CPU seconds they used."""
+    t0, peak, cpu = time.monotonic(), 0, {}
+    with tempfile.TemporaryFile("w+") as log:
+        proc = subprocess.Popen(cmd, cwd=REPO, stdout=log, stderr=subprocess.STDOUT, text=True)
+        roots = [psutil.Process(proc.pid)] + [psutil.Process(pid) for pid in also]
+        base = {}
+        for r in roots[1:]:                              # what a running cluster had used before this run
+            for p in [r] + r.children(recursive=True):
+                base[p.pid] = sum(p.cpu_times()[:2])
+        while proc.poll() is None:
+            try:
+                procs = [p for r in roots for p in [r] + r.children(recursive=True)]
+                peak = max(peak, sum(p.memory_info().rss for p in procs if p.is_running()))
+                for p in procs:
+                    t = p.cpu_times()
+                    cpu[p.pid] = max(cpu.get(p.pid, 0.0), t.user + t.system)     # children count as their own pids
+            except psutil.Error:
+                pass
+            time.sleep(0.1)
+        log.seek(0)
+        output = log.read()
     if proc.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd)} failed ({proc.returncode}):\n{output[-3000:]}")
-    return {"seconds": round(time.monotonic() - t0, 2), "peak_mb": round(peak / 2**20, 1)}
+    cpu_seconds = sum(v - base.get(pid, 0.0) for pid, v in cpu.items())
+    return {"seconds": round(time.monotonic() - t0, 2), "peak_mb": round(peak / 2**20, 1),
+            "cpu_seconds": round(cpu_seconds, 1), "log": output}
 
 
 LDNOOBW = REPO.parent / "shared" / "data" / "wordlist_ldnoobw" / "lists"
@@ -101,6 +114,7 @@ def run_config(name: str, corpus: Path, out: Path) -> dict:
         cmd = [sys.executable, "-m", "pipelines.pretrain", "--sources", src, "--output", str(out), "--rules", rules,
                f"--direct_running_mode={mode}", f"--direct_num_workers={workers}"]
     m = measure(cmd)
+    m.pop("log")
     truth_lines = sum(1 for _ in open(corpus / "truth.jsonl", encoding="utf-8"))
     mb = sum(p.stat().st_size for p in (corpus / "raw").rglob("*.jsonl")) / 1e6
     m.update(docs_per_s=round(truth_lines / m["seconds"], 1), mb_per_s=round(mb / m["seconds"], 3), corpus_mb=round(mb, 1))

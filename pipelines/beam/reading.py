@@ -21,6 +21,7 @@ from pipelines.beam.portable import Branches, Redistribute, stable_key
 from pipelines.beam.progress import Throughput
 from pipelines.dedupe.config import DedupeConfig
 from pipelines.dedupe.features import FeatureExtractor, chunk_ref
+from pipelines.manifest import join
 from pipelines.readers import (RangeScan, Split, byte_ranges, match, plan_splits, plannable_in_ranges, read_split,
                                scan_range, splits_from_scans)
 
@@ -140,10 +141,10 @@ class CleanSplits(beam.DoFn):
     def process(self, split):
         split = Split(*split)
         name = xxhash.xxh3_128_hexdigest(split.key().encode("utf-8", "surrogatepass"))
-        staged = f"{self.staging}/{STAGING_DOCS}/{name}.parquet"
+        staged = join(self.staging, STAGING_DOCS, f"{name}.parquet")
         files = TableFiles({"staged": (staged, None),
-                            "rejected": (f"{self.output}/rejected/filters-part-{name}.parquet", self.cleaning.REJECTED),
-                            "dead_letter": (f"{self.output}/dead_letter/part-{name}.parquet", self.cleaning.DEAD_LETTER)})
+                            "rejected": (join(self.output, "rejected", f"filters-part-{name}.parquet"), self.cleaning.REJECTED),
+                            "dead_letter": (join(self.output, "dead_letter", f"part-{name}.parquet"), self.cleaning.DEAD_LETTER)})
         counts, features, row_group = {}, FeatureEmitter(self.dedupe, self.extractor), 0
         with files:
             for batch in read_split(split, self.batch_records, self.batch_bytes):
