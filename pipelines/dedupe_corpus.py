@@ -29,7 +29,7 @@ from pipelines import manifest as mf
 from pipelines.beam.dedupe_output import CLUSTER_COLUMNS
 from pipelines.beam.graph import build_dedupe_pipeline, effective
 from pipelines.dedupe.config import DedupeConfig
-from pipelines.cli import (RULES_SCHEMA, PretrainOptions, UsageError, dedupe_sections, finish_outputs, prepare_output,
+from pipelines.cli import (RULES_SCHEMA, STAGING_DIR, PretrainOptions, UsageError, dedupe_sections, finish_outputs, prepare_output,
                            resolve_output, run_command, stats_path, structured_counts, with_local_runner)
 from pipelines.readers import match
 from pipelines.rules import RulesError, load_rules
@@ -82,7 +82,7 @@ def run(argv: list[str] | None = None) -> dict:
     log.warning("dedupe: %d file(s), mode %s, output %s", len(files), config.mode, output)
     started, t0 = mf.now(), time.monotonic()
     p = beam.Pipeline(options=options)
-    build_dedupe_pipeline(p, files, effective(config), document_schema, output, stats_path(output))
+    build_dedupe_pipeline(p, files, effective(config), document_schema, output, mf.join(output, STAGING_DIR), stats_path(output))
     p.run().wait_until_finish()
     stats, outputs = finish_outputs(output)
     counts = stats["counts"]

@@ -1,5 +1,6 @@
 import json
 import os
+import socket
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,13 @@ def write_lines(path: Path, lines) -> Path:
                 line = json.dumps(line, ensure_ascii=False)
             f.write((line.encode("utf-8") if isinstance(line, str) else line) + b"\n")
     return path
+
+
+def free_port() -> int:
+    """A free TCP port on loopback, for a server or cluster a test starts."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 def write_sources(path: Path, sources: dict) -> Path:

@@ -1,7 +1,6 @@
 """The same pipelines on the local runner and on Beam's Dask runner over a dask.distributed cluster of
 separate worker processes give the same output: the same ids, identical rows per id, the same
 manifest counts; and two reruns on one runner give identical files."""
-import socket
 import subprocess
 import sys
 
@@ -10,7 +9,7 @@ import pytest
 
 from pipelines import dask_cluster, dedupe_corpus, pretrain, sft_pipeline
 from pipelines.manifest import OUTPUT_DIRS
-from tests.conftest import REPO, SHARED, needs_shared, rules_copy
+from tests.conftest import REPO, SHARED, free_port, needs_shared, rules_copy
 
 LOCAL = ["--direct_running_mode=multi_processing", "--direct_num_workers=2"]
 SAMPLES = REPO / "pipelines" / "samples"
@@ -18,16 +17,12 @@ SAMPLES = REPO / "pipelines" / "samples"
 RUN_FACTS = {"output", "started", "finished", "seconds", "runner", "options", "code_version"}
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
 def dask_args(tmp_path_factory):
     state = tmp_path_factory.mktemp("cluster")
-    info = dask_cluster.start(workers=2, port=_free_port(), state=state, timeout=90)
+    info = dask_cluster.start(workers=2, port=free_port(), state=state, timeout=90)
     try:
         yield dask_cluster.runner_args(info["address"], 2)
     finally:

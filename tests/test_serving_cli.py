@@ -8,7 +8,6 @@ import os
 import re
 import select
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -18,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from serving.tiny import build_tiny_model
+from tests.conftest import free_port
 
 REPO = Path(__file__).resolve().parent.parent
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
@@ -184,7 +184,7 @@ def launched(model_dir, tmp_path_factory):
              "base": _chat(model_dir, "--base")}
     api = None
     if importlib.util.find_spec("serving.api") is not None:
-        port = _free_port()
+        port = free_port()
         log = tmp_path_factory.mktemp("api") / "api.log"
         with open(log, "wb") as f:
             proc = subprocess.Popen([sys.executable, "-m", "serving.api", "--model", str(model_dir),
@@ -245,10 +245,6 @@ def test_missing_model_folder_is_a_clear_error(tmp_path):
 
 
 # ---------------------------------------------------------------------------- the web page
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")

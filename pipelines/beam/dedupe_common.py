@@ -10,6 +10,7 @@ from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 
 from pipelines.beam.portable import MAIN
+from pipelines.manifest import commit, create, temporary_name
 from pipelines.dedupe.features import chunk_ref, parse_chunk_ref
 from pipelines.dedupe.tables import split_by_shard
 
@@ -52,16 +53,37 @@ def main_output(value) -> tuple[str, object]:
     return MAIN, value
 
 
+def release_memory() -> None:
+    """Hands Arrow's freed buffers back to the system after a large unit of work: its memory pool
+    keeps them otherwise, and a worker's resident memory would keep the size of its largest unit."""
+    pa.default_memory_pool().release_unused()
+
+
+def read_table(path: str) -> pa.Table:
+    with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as f:
+        return pq.read_table(f, use_threads=False)
+
+
+def tables_of(values) -> list[pa.Table]:
+    """The tables of a grouped value: tables as they came, or read back from spilled files."""
+    return [read_table(v) if isinstance(v, str) else v for v in values]
+
+
 class ShardBuffer:
     """Sharded tables gathered over one unit of work (a split, a file, a shard): one element per
     (output, shard) when the unit is done (or when `max_rows` rows wait), instead of one per
     table and shard. Each element costs the runner a fixed encode/decode, so fewer, larger
-    elements are faster. Outputs are (tag, (shard, table)) pairs for `Branches`."""
+    elements are faster. Outputs are (tag, (shard, table)) pairs for `Branches`.
 
-    def __init__(self, n_shards: int, max_rows: int = 2_000_000):
-        self.n_shards, self.max_rows = n_shards, max_rows
+    spill: (folder, unit name): each (output, shard) table is written to a file under the folder
+    and only its path travels, so a runner that holds the data between stages in memory (the
+    local runner does) holds paths, not the corpus's keys; `tables_of` reads them back."""
+
+    def __init__(self, n_shards: int, max_rows: int = 2_000_000, spill: tuple[str, str] | None = None):
+        self.n_shards, self.max_rows, self.spill = n_shards, max_rows, spill
         self._parts: dict = {}
         self._rows = 0
+        self._flushes = 0
 
     def add(self, tag: str, table: pa.Table, column_name: str):
         """Buffers `table` split by `column_name`; yields outputs only when the buffer is full."""
@@ -73,5 +95,15 @@ class ShardBuffer:
 
     def flush(self):
         for (tag, shard), parts in self._parts.items():
-            yield tag, (shard, pa.concat_tables(parts).combine_chunks())   # one chunk per column: cheaper to encode
-        self._parts, self._rows = {}, 0
+            table = pa.concat_tables(parts).combine_chunks()      # one chunk per column: cheaper to encode
+            yield tag, (shard, self._spilled(tag, shard, table) if self.spill else table)
+        self._parts, self._rows, self._flushes = {}, 0, self._flushes + 1
+
+    def _spilled(self, tag: str, shard: int, table: pa.Table) -> str:
+        folder, unit = self.spill
+        path = FileSystems.join(folder, tag, f"{shard:05d}", f"{unit}-{self._flushes}.parquet")
+        tmp = temporary_name(path)
+        with create(tmp) as f:
+            pq.write_table(table, f, compression="zstd")
+        commit(tmp, path)
+        return path

@@ -8,6 +8,7 @@ import time
 
 import apache_beam as beam
 import pyarrow as pa
+import xxhash
 
 from pipelines.beam.dedupe_common import ShardBuffer, list_chunks, read_chunk
 from pipelines.beam.progress import progress
@@ -24,9 +25,9 @@ class FeatureEmitter:
     ("features" | "bands" | "exact", (shard, table)), ("df", partial frequencies) and
     ("staged", file) naming the unit's file for the final write."""
 
-    def __init__(self, config: DedupeConfig, extractor: FeatureExtractor):
+    def __init__(self, config: DedupeConfig, extractor: FeatureExtractor, spill: tuple[str, str]):
         self.config, self.extractor = config, extractor
-        self._buffer = ShardBuffer(config.shards)
+        self._buffer = ShardBuffer(config.shards, spill=spill)
         self._df = None
         self.seconds = 0.0
 
@@ -50,17 +51,18 @@ class FeatureEmitter:
 
 class ExtractFeatures(beam.DoFn):
     """A Parquet file of documents (an earlier run's data/, or any corpus) -> its row groups' features
-    (see FeatureEmitter) and the count of documents read."""
+    (see FeatureEmitter; spilled under `shuffle`) and the count of documents read."""
 
-    def __init__(self, config: DedupeConfig):
-        self.config = config
+    def __init__(self, config: DedupeConfig, shuffle: str):
+        self.config, self.shuffle = config, shuffle
 
     def setup(self):
         self.extractor = FeatureExtractor(self.config)
         self._docs, self._busy = 0, 0.0
 
     def process(self, path: str):
-        emitter, rows = FeatureEmitter(self.config, self.extractor), 0
+        unit = xxhash.xxh3_128_hexdigest(path.encode("utf-8", "surrogatepass"))
+        emitter, rows = FeatureEmitter(self.config, self.extractor, (self.shuffle, unit)), 0
         for ref in list_chunks(path):
             table = read_chunk(ref)
             rows += table.num_rows

@@ -14,7 +14,7 @@ import xxhash
 from apache_beam.io.filesystems import FileSystems
 
 from pipelines.beam.components import LABELS
-from pipelines.beam.dedupe_common import list_chunks, read_chunk
+from pipelines.beam.dedupe_common import list_chunks, read_chunk, tables_of
 from pipelines.beam.outputs import TableFiles
 from pipelines.beam.progress import progress
 from pipelines.dedupe import clusters, sampling
@@ -29,7 +29,7 @@ def cluster_members(element, n_shards):
     labels = concat(grouped["labels"], LABELS)
     if not labels.num_rows:
         return
-    features = concat(grouped["features"], FEATURES)
+    features = concat(tables_of(grouped["features"]), FEATURES)
     members = labels.join(features, keys="handle", join_type="inner")
     yield from split_by_shard(members.select(clusters.MEMBERS.names).cast(clusters.MEMBERS), "root", n_shards)
 

@@ -12,8 +12,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from pipelines.beam.dedupe_common import ShardBuffer, main_output, read_chunk, stats_output
-from pipelines.beam.portable import MAIN, stable_key
+from pipelines.beam.dedupe_common import ShardBuffer, main_output, read_chunk, release_memory, stats_output, tables_of
+from pipelines.beam.portable import stable_key
 from pipelines.beam.progress import progress
 from pipelines.dedupe.candidates import bucket_pairs, exact_edges
 from pipelines.dedupe.config import DedupeConfig, threshold_of
@@ -29,7 +29,7 @@ NEEDED = pa.schema([("handle", pa.uint64()), ("chunk", pa.string()), ("row", pa.
 
 def exact_edges_of_shard(element, n_shards):
     shard, tables = element
-    t = concat(tables, EXACT)
+    t = concat(tables_of(tables), EXACT)
     a, b, groups = exact_edges(u64(t, "key"), u64(t, "handle"))
     yield stats_output(**{"dedupe:exact_groups": groups, "dedupe:exact_edges": len(a)})
     if len(a):
@@ -38,7 +38,7 @@ def exact_edges_of_shard(element, n_shards):
 
 def bucket_pairs_of_shard(element, max_bucket, n_shards):
     shard, tables = element
-    t = concat(tables, BANDS)
+    t = concat(tables_of(tables), BANDS)
     a, b, stats = bucket_pairs(u64(t, "key"), u64(t, "handle"), u64(t, "exact"), max_bucket)
     yield stats_output(**stats.as_counts())
     hi, lo = unique_pairs(a, b)                       # repeats within this shard; across shards below
@@ -66,7 +66,7 @@ def locate_rows(element, n_shards):
     if not ends:
         return
     wanted = pa.concat_tables(ends).column("handle")
-    f = concat(grouped["features"], FEATURES)
+    f = concat(tables_of(grouped["features"]), FEATURES)
     f = f.filter(pc.is_in(f.column("handle"), value_set=pc.unique(wanted)))
     f = f.select(NEEDED.names)
     for chunk in pc.unique(f.column("chunk")).to_pylist():
@@ -75,16 +75,17 @@ def locate_rows(element, n_shards):
 
 class Vectorise(beam.DoFn):
     """(shard, {"rows": [(chunk, rows)], "df": [document frequencies]}) -> TF-IDF vectors of those
-    rows, by handle shard. jieba runs only here."""
+    rows, by handle shard, spilled to files under `spill` (a vector is as long as its document has
+    terms). jieba runs only here."""
 
-    def __init__(self, config: DedupeConfig):
-        self.config = config
+    def __init__(self, config: DedupeConfig, spill: str):
+        self.config, self.spill = config, spill
 
     def setup(self):
         self._vectorizer, self._docs, self._busy = None, 0, 0.0
 
     def process(self, element):
-        _, grouped = element
+        shard, grouped = element
         by_chunk: dict = {}
         for chunk, table in grouped["rows"]:
             by_chunk.setdefault(chunk, []).append(table)
@@ -93,12 +94,13 @@ class Vectorise(beam.DoFn):
         if self._vectorizer is None:
             df = list(grouped["df"])[0]
             self._vectorizer = TfidfVectorizer(df.df, df.n_docs, n_buckets=self.config.df_buckets)
-        buffer = ShardBuffer(self.config.shards)
+        buffer = ShardBuffer(self.config.shards, spill=(self.spill, f"from-{shard}"))
         for chunk in sorted(by_chunk):
-            for _, out in buffer.add(MAIN, self._vectorise(chunk, by_chunk[chunk]), "handle"):
+            for _, out in buffer.add("vectors", self._vectorise(chunk, by_chunk[chunk]), "handle"):
                 yield out
         for _, out in buffer.flush():
             yield out
+        release_memory()
 
     def _vectorise(self, chunk: str, tables: list) -> pa.Table:
         needed = concat(tables, NEEDED)
@@ -127,27 +129,32 @@ def _lookup(vectors: pa.Table, handles: np.ndarray) -> np.ndarray:
     return order[np.searchsorted(keys, handles, sorter=order)]
 
 
-def attach_first_vector(element, n_shards):
-    """Pairs (by larger handle) + vectors of that shard -> pairs carrying the first vector, by smaller handle."""
+def attach_first_vector(element, n_shards, spill):
+    """Pairs (by larger handle) + vectors of that shard -> pairs carrying the first vector, by smaller
+    handle, spilled to files under `spill`."""
     shard, grouped = element
     pairs = concat(grouped["pairs"], PAIRS)
     if not pairs.num_rows:
         return
-    vectors = concat(grouped["vectors"], VECTORS)
+    vectors = concat(tables_of(grouped["vectors"]), VECTORS)
     rows = _lookup(vectors, u64(pairs, "a"))
     with_a = pa.table({"a": pairs.column("a"), "b": pairs.column("b"), "a_lang": vectors.column("lang").take(pa.array(rows)),
                        "a_idx": vectors.column("idx").take(pa.array(rows)),
                        "a_val": vectors.column("val").take(pa.array(rows))})
-    yield from split_by_shard(with_a, "b", n_shards)
+    buffer = ShardBuffer(n_shards, spill=(spill, f"from-{shard}"))
+    for _, out in buffer.add("with_a", with_a, "b"):
+        yield out
+    for _, out in buffer.flush():
+        yield out
 
 
 def verify_pairs(element, thresholds):
     shard, grouped = element
-    pairs = [t for t in grouped["pairs"]]
+    pairs = tables_of(grouped["pairs"])
     if not pairs:
         return
     pairs = pa.concat_tables(pairs)
-    vectors = concat(grouped["vectors"], VECTORS)
+    vectors = concat(tables_of(grouped["vectors"]), VECTORS)
     rows = _lookup(vectors, u64(pairs, "b"))
     b_idx = vectors.column("idx").take(pa.array(rows)).to_numpy(zero_copy_only=False)
     b_val = vectors.column("val").take(pa.array(rows)).to_numpy(zero_copy_only=False)

@@ -23,7 +23,7 @@ import apache_beam as beam
 import pyarrow as pa
 
 from pipelines.beam.components import ConnectedComponents
-from pipelines.beam.dedupe_common import STATS, list_chunks, read_chunk
+from pipelines.beam.dedupe_common import STATS, list_chunks, read_chunk, tables_of
 from pipelines.beam.dedupe_features import FEATURE_TAGS, DfCombine, ExtractFeatures, FeatureEmitter
 from pipelines.beam.dedupe_output import (
     CLUSTER_COLUMNS,
@@ -68,9 +68,10 @@ class DedupeAndSample(beam.PTransform):
     Input: {tag: PCollection} for FEATURE_TAGS ("features", "bands", "exact" as (shard, table),
     "df" partial frequencies, "staged" the files whose documents are decided and written)."""
 
-    def __init__(self, config: DedupeConfig, document_schema: pa.Schema, output: str, staged: bool):
+    def __init__(self, config: DedupeConfig, document_schema: pa.Schema, output: str, staged: bool, shuffle: str):
         super().__init__()
         self.config, self.document_schema, self.output, self.staged = config, document_schema, output, staged
+        self.shuffle = shuffle          # folder for the tables too large to travel through the runner
 
     def expand(self, extracted):
         c, S = self.config, self.config.shards
@@ -100,10 +101,10 @@ class DedupeAndSample(beam.PTransform):
                     | "Locate" >> beam.FlatMap(locate_rows, S))
             vectors = ({"rows": rows, "df": broadcast(df, range(S), "DfToShards")}
                        | "JoinDf" >> beam.CoGroupByKey()
-                       | "Vectorise" >> beam.ParDo(Vectorise(c)))
+                       | "Vectorise" >> beam.ParDo(Vectorise(c, self.shuffle)))
             with_a = ({"pairs": pairs[MAIN], "vectors": vectors}
                       | "JoinFirst" >> beam.CoGroupByKey()
-                      | "AttachFirst" >> beam.FlatMap(attach_first_vector, S))
+                      | "AttachFirst" >> beam.FlatMap(attach_first_vector, S, self.shuffle))
             verified = ({"pairs": with_a, "vectors": vectors}
                         | "JoinSecond" >> beam.CoGroupByKey()
                         | "Verify" >> beam.FlatMap(verify_pairs, c.tfidf_threshold)
@@ -122,7 +123,8 @@ class DedupeAndSample(beam.PTransform):
         else:
             decisions = features | "NoDecisions" >> beam.FlatMap(_nothing)
         unit = c.sampling.unit
-        sizes = combine_globally(features | "StratumSizes" >> beam.FlatMap(lambda kv: stratum_sizes(kv[1], unit, c.sampling.by_lang)),
+        sizes = combine_globally(features | "StratumSizes" >> beam.FlatMap(lambda kv: stratum_sizes(tables_of([kv[1]])[0], unit,
+                                                                                                    c.sampling.by_lang)),
                                  SumDicts(), "SumSizes")
         deltas = combine_globally(decisions | "StratumDeltas" >> beam.FlatMap(stratum_deltas, unit, c.sampling.by_lang),
                                   SumDicts(), "SumDeltas")

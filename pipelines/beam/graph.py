@@ -13,11 +13,12 @@ import dataclasses
 
 import apache_beam as beam
 import pyarrow as pa
+from apache_beam.io.filesystems import FileSystems
 
 from pipelines.beam.dedupe_transforms import FEATURE_TAGS, DedupeAndSample, ExtractFeatures
 from pipelines.beam.outputs import FinalSink
 from pipelines.beam.portable import Branches, Redistribute
-from pipelines.beam.reading import CLEAN_TAGS, CleanSplits, PlanSplits
+from pipelines.beam.reading import CLEAN_TAGS, SHUFFLE, CleanSplits, PlanSplits
 from pipelines.dedupe.config import DedupeConfig
 
 
@@ -45,21 +46,23 @@ def build_corpus_pipeline(p: beam.Pipeline, specs: list[tuple[str, str, str]], c
     cleaned = (planned["splits"]
                | "CleanSplits" >> beam.ParDo(CleanSplits(cleaning, dedupe, output, staging, batch_records, batch_bytes))
                | "CleanOutputs" >> Branches(*CLEAN_TAGS))
-    deduped = {t: cleaned[t] for t in FEATURE_TAGS} | "Dedupe" >> DedupeAndSample(dedupe, document_schema, output, staged=True)
+    deduped = ({t: cleaned[t] for t in FEATURE_TAGS}
+               | "Dedupe" >> DedupeAndSample(dedupe, document_schema, output, True, FileSystems.join(staging, SHUFFLE)))
     _ = ((planned["stats"], cleaned["stats"] | "Cleaned" >> beam.Map(cleaned_not_written), deduped)
          | "AllStats" >> beam.Flatten()
          | "Finish" >> FinalSink(stats_path))
 
 
 def build_dedupe_pipeline(p: beam.Pipeline, files: list[str], dedupe: DedupeConfig, document_schema: pa.Schema,
-                          output: str, stats_path: str) -> None:
+                          output: str, staging: str, stats_path: str) -> None:
     """files: Parquet files of documents, each one unit of work."""
     extracted = (p
                  | "ListFiles" >> beam.Create(files)
                  | "Distribute" >> Redistribute(str)
-                 | "Features" >> beam.ParDo(ExtractFeatures(dedupe))
+                 | "Features" >> beam.ParDo(ExtractFeatures(dedupe, FileSystems.join(staging, SHUFFLE)))
                  | "FeatureOutputs" >> Branches(*FEATURE_TAGS, "stats"))
-    deduped = {t: extracted[t] for t in FEATURE_TAGS} | "Dedupe" >> DedupeAndSample(dedupe, document_schema, output, staged=False)
+    deduped = ({t: extracted[t] for t in FEATURE_TAGS}
+               | "Dedupe" >> DedupeAndSample(dedupe, document_schema, output, False, FileSystems.join(staging, SHUFFLE)))
     _ = ((extracted["stats"], deduped)
          | "AllStats" >> beam.Flatten()
          | "Finish" >> FinalSink(stats_path))

@@ -15,6 +15,7 @@ import uuid
 import apache_beam as beam
 import xxhash
 
+from pipelines.beam.dedupe_common import release_memory
 from pipelines.beam.dedupe_features import FeatureEmitter
 from pipelines.beam.outputs import TableFiles
 from pipelines.beam.portable import Branches, Redistribute, stable_key
@@ -26,6 +27,7 @@ from pipelines.readers import (RangeScan, Split, byte_ranges, match, plan_splits
                                scan_range, splits_from_scans)
 
 STAGING_DOCS = "docs"
+SHUFFLE = "shuffle"          # spilled dedupe keys, under the staging folder
 _PROCESS_CACHE: dict = {}
 
 
@@ -145,7 +147,8 @@ class CleanSplits(beam.DoFn):
         files = TableFiles({"staged": (staged, None),
                             "rejected": (join(self.output, "rejected", f"filters-part-{name}.parquet"), self.cleaning.REJECTED),
                             "dead_letter": (join(self.output, "dead_letter", f"part-{name}.parquet"), self.cleaning.DEAD_LETTER)})
-        counts, features, row_group = {}, FeatureEmitter(self.dedupe, self.extractor), 0
+        features = FeatureEmitter(self.dedupe, self.extractor, (join(self.staging, SHUFFLE), name))
+        counts, row_group = {}, 0
         with files:
             for batch in read_split(split, self.batch_records, self.batch_bytes):
                 result = self.processor.process(batch)
@@ -162,6 +165,7 @@ class CleanSplits(beam.DoFn):
                     files.write("dead_letter", self.cleaning.dead_letters(result.dead_letters))
                 self.throughput.add(len(batch.items), batch.nbytes)
             written = files.close()
+        release_memory()
         staged_files = written["files"].pop("staged", [])
         if staged_files:
             yield from features.done(staged)
