@@ -45,6 +45,10 @@ def test_a_killed_pipeline_leaves_no_manifest_and_a_rerun_completes(tmp_path):
     assert train.returncode == 2
     assert train.stderr.strip().count("\n") == 0 and "manifest.json not found" in train.stderr
     assert not (tmp_path / "model").exists() or not any((tmp_path / "model").iterdir())
+    quant = subprocess.run([sys.executable, "-m", "quant.gptq", "--model", str(tmp_path / "model"), "--data", str(out),
+                            "--out", str(tmp_path / "q")], env=ENV, capture_output=True, text=True, timeout=300)
+    assert quant.returncode == 2 and "manifest.json not found" in quant.stderr
+    assert quant.stderr.strip().count("\n") == 0
 
     rerun = subprocess.run(_command(out), env=ENV, capture_output=True, text=True, timeout=300)
     assert rerun.returncode == 0, rerun.stderr[-2000:]
@@ -63,3 +67,15 @@ def test_make_train_with_a_given_folder_without_manifest_fails_at_once(tmp_path)
     assert "manifest.json not found" in made.stderr
     assert time.monotonic() - t0 < 60
     assert (sample_out.stat().st_mtime if sample_out.exists() else None) == before      # make sft did not run
+
+
+def test_serving_refuses_a_model_folder_whose_training_did_not_finish(tmp_path):
+    from serving.loader import ModelLoadError, load
+    from serving.tiny import build_tiny_model
+
+    folder = build_tiny_model(tmp_path / "model")
+    (folder / "train_log.jsonl").write_text('{"step": 1, "loss": 9.0}\n')        # a run that stopped before its summary
+    with pytest.raises(ModelLoadError, match="did not finish"):
+        load(str(folder), device="cpu")
+    (folder / "training_summary.json").write_text("{}")
+    assert load(str(folder), device="cpu").model is not None
