@@ -89,10 +89,16 @@ def run_command(argv: list[str] | None, run, show_help, report) -> int:
     return report(result)
 
 
+_HARMLESS = ("semi_persistent_directory",       # printed by every local worker at start
+             "The new default partition size")   # the Dask runner, for every Create
+
 def configure_logging() -> None:
+    import warnings
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(message)s")
-    for handler in logging.getLogger().handlers:      # a harmless warning every local worker prints at start
-        handler.addFilter(lambda record: "semi_persistent_directory" not in record.getMessage())
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(lambda record: not any(h in record.getMessage() for h in _HARMLESS))
+    # The job graph carries the cleaning rules (word lists, models) to the Dask scheduler once: expected.
+    warnings.filterwarnings("ignore", message="Sending large graph")
 
 
 def dedupe_sections(counts: dict, dedupe: DedupeConfig) -> dict:
