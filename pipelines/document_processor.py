@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipelines.dedupe.config import DedupeConfig
-from pipelines.readers import RawBatch
-from pipelines.records import BadRecord, BatchResult, decode_line, optional_str, record_id, text_field
+from pipelines.readers import DEFAULT_MAX_RECORD_BYTES, RawBatch
+from pipelines.records import (BadRecord, BatchResult, decode_line, optional_str, oversize, record_id, text_field,
+                               too_long_reject)
 from pipelines.sources import Source
 from pipelines.text.chinese import ScriptConfig, ScriptConverter
 from pipelines.text.html_extract import HtmlConfig, extract_main_text
@@ -71,6 +72,7 @@ class PretrainConfig:
     batch_records: int = 500
     batch_bytes: int = 4_000_000
     split_bytes: int = 8_000_000
+    max_record_bytes: int = DEFAULT_MAX_RECORD_BYTES
     dedupe: DedupeConfig = DedupeConfig(enabled=False)
 
     @classmethod
@@ -93,6 +95,7 @@ class PretrainConfig:
             batch_records=rules["reader"]["batch_records"],
             batch_bytes=rules["reader"]["batch_bytes"],
             split_bytes=rules["reader"]["split_bytes"],
+            max_record_bytes=rules["reader"].get("max_record_bytes", DEFAULT_MAX_RECORD_BYTES),
             dedupe=DedupeConfig.from_rules(rules.get("dedupe"), rules.get("sampling")),
         )
 
@@ -119,6 +122,10 @@ class DocumentProcessor:
         for number, raw in batch.items:
             c["read"] += 1
             c[f"source:{batch.source}:read"] += 1
+            if (big := oversize(raw, self.config.max_record_bytes)) is not None:
+                out.rejected.append(too_long_reject(batch.source, batch.path, number, *big, self.config.max_record_bytes))
+                c["rejected:too_long"] += 1
+                continue
             try:
                 obj = decode_line(raw) if isinstance(raw, bytes) else raw
                 text = text_field(obj, settings.source.text_field)

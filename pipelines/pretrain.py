@@ -45,7 +45,7 @@ def build_pipeline(p: beam.Pipeline, config: PretrainConfig, sources: SourcesFil
     specs = [(s.name, s.format, pattern) for s in sources.sources for pattern in s.patterns]
     build_corpus_pipeline(p, specs, PretrainCleaning(config), config.dedupe, schema.DOCUMENT, output,
                           mf.join(output, STAGING_DIR), stats_path(output), config.split_bytes,
-                          config.batch_records, config.batch_bytes)
+                          config.batch_records, config.batch_bytes, config.max_record_bytes)
 
 
 def _load_inputs(opts: PretrainOptions) -> tuple[LoadedRules, SourcesFile]:

@@ -17,6 +17,15 @@ from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 
 _SCAN_CHUNK = 4 << 20
+_BOM = b"\xef\xbb\xbf"
+DEFAULT_MAX_RECORD_BYTES = 16_000_000
+_PREFIX_BYTES = 2048        # what a record too long to read keeps of itself
+
+
+class TooLong(NamedTuple):
+    """A line longer than the record limit, in place of its bytes: it was never read whole."""
+    size: int               # bytes, without the line break
+    prefix: bytes           # its first bytes
 
 
 class Split(NamedTuple):
@@ -154,18 +163,31 @@ def _open_text_file(split: Split):
     return raw
 
 
-def _lines(split: Split) -> Iterator[tuple[int, bytes]]:
+def _lines(split: Split, max_bytes: int = DEFAULT_MAX_RECORD_BYTES) -> Iterator[tuple[int, bytes | TooLong]]:
+    """(line number, bytes without the line break) for every line of the split, blank ones too; a
+    line over `max_bytes` is skipped a bounded piece at a time and given as TooLong; a UTF-8 byte
+    order mark at the start of a file is dropped."""
     with _open_text_file(split) as f:
         if split.start:
             f.seek(split.start)
         pos, line = split.start, split.first_line
         readline = f.readline
         while split.end < 0 or pos < split.end:
-            raw = readline()
+            raw = readline(max_bytes + 1)
             if not raw:
                 return
-            pos += len(raw)
-            yield line, raw.rstrip(b"\r\n")
+            size = len(raw)
+            if size > max_bytes and not raw.endswith(b"\n"):
+                prefix = raw[:_PREFIX_BYTES]
+                while raw and not raw.endswith(b"\n"):
+                    raw = readline(1 << 20)
+                    size += len(raw)
+                pos += size
+                yield line, TooLong(size - len(raw) + len(raw.rstrip(b"\r\n")), prefix)
+            else:
+                pos += size
+                body = raw.rstrip(b"\r\n")
+                yield line, body[3:] if pos == size and body.startswith(_BOM) else body
             line += 1
 
 
@@ -180,15 +202,15 @@ def _rows(split: Split) -> Iterator[tuple[int, dict]]:
                 row += 1
 
 
-def read_split(split: Split, batch_records: int, batch_bytes: int) -> Iterator[RawBatch]:
-    """Yields batches of raw records; a file that breaks mid-read ends with an error batch."""
+def read_split(split: Split, batch_records: int, batch_bytes: int,
+               max_record_bytes: int = DEFAULT_MAX_RECORD_BYTES) -> Iterator[RawBatch]:
+    """Yields batches of raw records, every line of the file among them (blank ones and TooLong
+    ones too: the processors account for each); a file that breaks mid-read ends with an error batch."""
     items, nbytes, last = [], 0, split.first_line - 1
-    reader = _rows(split) if split.format == "parquet" else _lines(split)
+    reader = _rows(split) if split.format == "parquet" else _lines(split, max_record_bytes)
     try:
         for number, record in reader:
             last = number
-            if isinstance(record, bytes) and not record.strip():
-                continue                                   # blank line: not a record
             items.append((number, record))
             nbytes += len(record) if isinstance(record, bytes) else 0
             if len(items) >= batch_records or nbytes >= batch_bytes:

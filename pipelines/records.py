@@ -20,6 +20,8 @@ class BadRecord(ValueError):
 
 def decode_line(raw: bytes) -> dict:
     """Parses one JSONL line into an object; raises BadRecord."""
+    if not raw.strip():
+        raise BadRecord("blank_line", "blank line (no record)")
     try:
         line = raw.decode("utf-8")
     except UnicodeDecodeError as e:
@@ -28,6 +30,10 @@ def decode_line(raw: bytes) -> dict:
         obj = json.loads(line)
     except json.JSONDecodeError as e:
         raise BadRecord("bad_json", f"bad JSON at column {e.colno}: {e.msg}") from None
+    except RecursionError:
+        raise BadRecord("bad_json", "JSON nested too deeply to parse") from None
+    except ValueError as e:          # e.g. an integer literal over Python's 4300-digit limit
+        raise BadRecord("bad_json", f"bad JSON value: {str(e)[:200]}") from None
     if not isinstance(obj, dict):
         raise BadRecord("not_an_object", f"expected a JSON object, got a JSON {type(obj).__name__}")
     return obj
@@ -44,6 +50,11 @@ def text_field(obj: dict, field: str) -> str:
         raise BadRecord("blank_text", f"field '{field}' is blank")
     if "\x00" in value:
         raise BadRecord("nul_bytes", f"field '{field}' contains NUL characters (binary data?)")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as e:
+        raise BadRecord("unencodable_string", f"field '{field}' holds a lone surrogate ({value[e.start]!a}) at character {e.start}, "
+                        "which UTF-8 cannot encode") from None
     return value
 
 
@@ -60,6 +71,28 @@ def record_id(obj: dict, text: str, source: str) -> str:
 def optional_str(obj: dict, field: str) -> str | None:
     value = obj.get(field)
     return value if isinstance(value, str) else None
+
+
+def too_long_reject(source: str, path: str, line: int, size: int, prefix: bytes, limit: int) -> dict:
+    """The reject of a record over the size limit, which was never read whole (no id: one is made of
+    its place)."""
+    return {"id": f"{path}:{line}", "source": source, "rule": "too_long",
+            "reason": f"record of {size} bytes is over the limit of {limit} bytes (reader.max_record_bytes)",
+            "value": float(size), "threshold": float(limit),
+            "text_prefix": prefix.decode("utf-8", "replace")[:500], "lang": None, "source_file": path, "source_line": line}
+
+
+def oversize(raw, limit: int) -> tuple[int, bytes] | None:
+    """(size, prefix) of a raw record over `limit` bytes: a line the reader skipped as too long (any
+    object with `size` and `prefix`), or a Parquet row whose text values are too large; else None."""
+    if hasattr(raw, "size") and hasattr(raw, "prefix"):
+        return raw.size, raw.prefix
+    if isinstance(raw, dict):
+        size = sum(len(v.encode("utf-8", "surrogatepass")) if isinstance(v, str) else len(v) if isinstance(v, bytes) else 0
+                   for v in raw.values())
+        if size > limit:
+            return size, repr(raw)[:2048].encode("utf-8", "backslashreplace")
+    return None
 
 
 @dataclass

@@ -55,7 +55,7 @@ log = logging.getLogger("pipelines.sft")
 def build_pipeline(p: beam.Pipeline, config: SftConfig, dedupe: DedupeConfig, sources: SftSourcesFile, output: str) -> None:
     specs = [(s.name, "jsonl", pattern) for s in sources.sources for pattern in s.patterns]
     build_corpus_pipeline(p, specs, SftCleaning(config), dedupe, OUTPUT_SCHEMA, output, mf.join(output, STAGING_DIR),
-                          stats_path(output), config.split_bytes, config.batch_records, config.batch_bytes)
+                          stats_path(output), config.split_bytes, config.batch_records, config.batch_bytes, config.max_record_bytes)
 
 
 def mix_config(rules: dict, taxonomy_path: str) -> DedupeConfig:

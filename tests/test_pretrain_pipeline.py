@@ -41,7 +41,7 @@ def corpus(tmp_path_factory):
         {"id": "zh-2", "text": ZH_HANT},
         {"id": "zh-3", "text": "<p>" + ZH + "</p>\u200b<|endoftext|>"},
         *MALFORMED[:4],
-        "",                                                       # blank line: not a record
+        "",                                                       # blank line: a dead letter, so every line is counted
         {"text": ZH + "没有编号的文档。"},                          # no id: content hash
         {"id": "zh-fr", "text": "Le comité a approuvé le nouveau budget après un long débat mardi soir."},
         {"id": "zh-empty", "text": "<pad>[PAD]</s>"},              # nothing left after normalization
@@ -81,8 +81,8 @@ def test_every_record_is_accounted_for(run):
     out, manifest = run
     a = manifest["accounting"]
     assert a["holds"]
-    assert (a["read"], a["written"], a["rejected"], a["dead_letter"], a["sampled_out"]) == (48, 37, 3, 8, 0)
-    assert a["rows_in_files"] == {"data": 37, "rejected": 3, "dead_letter": 8, "sampled_out": 0}
+    assert (a["read"], a["written"], a["rejected"], a["dead_letter"], a["sampled_out"]) == (49, 37, 3, 9, 0)
+    assert a["rows_in_files"] == {"data": 37, "rejected": 3, "dead_letter": 9, "sampled_out": 0}
     assert json.loads((out / "manifest.json").read_text()) == manifest
 
 
@@ -93,6 +93,7 @@ def test_malformed_lines_become_dead_letters_with_file_line_and_error(run, corpu
     assert dead[("part-0.jsonl", 5)]["error_kind"] == "not_an_object"
     assert dead[("part-0.jsonl", 6)]["error_kind"] == "missing_text"
     assert dead[("part-0.jsonl", 7)]["error_kind"] == "text_not_string"
+    assert dead[("part-0.jsonl", 8)]["error_kind"] == "blank_line"
     assert dead[("part-0.jsonl.gz", 31)]["error_kind"] == "blank_text"
     assert dead[("part-0.jsonl.gz", 32)]["error_kind"] == "invalid_utf8"
     assert dead[("part-0.jsonl.gz", 33)]["error_kind"] == "nul_bytes"

@@ -28,9 +28,18 @@ def test_splits_cover_every_line_once_with_exact_line_numbers(tmp_path, split_by
     path = tmp_path / "a.jsonl"
     path.write_bytes(b"\n".join(lines) + b"\n")
     splits, items, errors = read_all("s", "jsonl", path, split_bytes)
-    assert items == [(i, line) for i, line in enumerate(lines, 1) if line.strip()]
+    assert items == list(enumerate(lines, 1))             # blank lines too: the processors account for them
     assert not errors
     assert len(splits) > 1 or split_bytes == 10**9
+
+
+def test_a_bom_is_dropped_and_a_line_over_the_limit_is_never_read_whole(tmp_path):
+    from pipelines.readers import TooLong
+    path = tmp_path / "a.jsonl"
+    path.write_bytes(b"\xef\xbb\xbf" + b'{"a": 1}\n' + b"y" * 5000 + b"\r\n" + b"  \n" + b'{"b": 2}')
+    (split,) = plan_splits("s", "jsonl", str(path), path.stat().st_size, 10**9)
+    items = [item for batch in read_split(split, 100, 10**6, max_record_bytes=1000) for item in batch.items]
+    assert items == [(1, b'{"a": 1}'), (2, TooLong(5000, b"y" * 1001)), (3, b"  "), (4, b'{"b": 2}')]
 
 
 def test_gzip_files_are_read_whole(tmp_path):
@@ -38,7 +47,7 @@ def test_gzip_files_are_read_whole(tmp_path):
     with gzip.open(path, "wb") as f:
         f.write(b'{"text": "one"}\n\n{"text": "three"}\n')
     splits, items, _ = read_all("s", "jsonl", path, 1)
-    assert len(splits) == 1 and items == [(1, b'{"text": "one"}'), (3, b'{"text": "three"}')]
+    assert len(splits) == 1 and items == [(1, b'{"text": "one"}'), (2, b''), (3, b'{"text": "three"}')]
 
 
 def test_a_corrupt_gzip_file_ends_in_an_error_not_a_crash(tmp_path):

@@ -39,12 +39,13 @@ def cleaned_not_written(stats: dict) -> dict:
 
 def build_corpus_pipeline(p: beam.Pipeline, specs: list[tuple[str, str, str]], cleaning, dedupe: DedupeConfig,
                           document_schema: pa.Schema, output: str, staging: str, stats_path: str,
-                          split_bytes: int, batch_records: int, batch_bytes: int) -> None:
+                          split_bytes: int, batch_records: int, batch_bytes: int, max_record_bytes: int) -> None:
     """specs: (source, format, pattern) per input pattern; cleaning: see CleanSplits."""
     dedupe = effective(dedupe)
     planned = p | "Plan" >> PlanSplits(specs, split_bytes)
     cleaned = (planned["splits"]
-               | "CleanSplits" >> beam.ParDo(CleanSplits(cleaning, dedupe, output, staging, batch_records, batch_bytes))
+               | "CleanSplits" >> beam.ParDo(CleanSplits(cleaning, dedupe, output, staging, batch_records, batch_bytes,
+                                                         max_record_bytes))
                | "CleanOutputs" >> Branches(*CLEAN_TAGS))
     deduped = ({t: cleaned[t] for t in FEATURE_TAGS}
                | "Dedupe" >> DedupeAndSample(dedupe, document_schema, output, True, FileSystems.join(staging, SHUFFLE)))

@@ -23,8 +23,8 @@ from pipelines.beam.progress import Throughput
 from pipelines.dedupe.config import DedupeConfig
 from pipelines.dedupe.features import FeatureExtractor, chunk_ref
 from pipelines.manifest import join
-from pipelines.readers import (RangeScan, Split, byte_ranges, match, plan_splits, plannable_in_ranges, read_split,
-                               scan_range, splits_from_scans)
+from pipelines.readers import (RangeScan, RawBatch, Split, byte_ranges, match, plan_splits, plannable_in_ranges,
+                               read_split, scan_range, splits_from_scans)
 
 STAGING_DOCS = "docs"
 SHUFFLE = "shuffle"          # spilled dedupe keys, under the staging folder
@@ -130,9 +130,10 @@ class CleanSplits(beam.DoFn):
     cleaning: the pipeline's side of it (PretrainCleaning, SftCleaning): `processor()`,
     `documents(result)` and the REJECTED / DEAD_LETTER schemas."""
 
-    def __init__(self, cleaning, dedupe: DedupeConfig, output: str, staging: str, batch_records: int, batch_bytes: int):
+    def __init__(self, cleaning, dedupe: DedupeConfig, output: str, staging: str, batch_records: int, batch_bytes: int,
+                 max_record_bytes: int):
         self.cleaning, self.dedupe, self.output, self.staging = cleaning, dedupe, output, staging
-        self.batch_records, self.batch_bytes = batch_records, batch_bytes
+        self.batch_records, self.batch_bytes, self.max_record_bytes = batch_records, batch_bytes, max_record_bytes
         self._key = uuid.uuid4().hex              # the same in every copy of this DoFn: one processor per process
 
     def setup(self):
@@ -150,19 +151,16 @@ class CleanSplits(beam.DoFn):
         features = FeatureEmitter(self.dedupe, self.extractor, (join(self.staging, SHUFFLE), name))
         counts, row_group = {}, 0
         with files:
-            for batch in read_split(split, self.batch_records, self.batch_bytes):
-                result = self.processor.process(batch)
-                for key, n in result.counts.items():
-                    counts[key] = counts.get(key, 0) + n
-                if result.documents:
-                    table = self.cleaning.documents(result.documents)
-                    files.write("staged", table)
-                    yield from features.add(table, chunk_ref(staged, row_group), f"{row_group}:{name}")
-                    row_group += 1
-                if result.rejected:
-                    files.write("rejected", self.cleaning.rejected(result.rejected))
-                if result.dead_letters:
-                    files.write("dead_letter", self.cleaning.dead_letters(result.dead_letters))
+            for batch in read_split(split, self.batch_records, self.batch_bytes, self.max_record_bytes):
+                for result_counts, documents, rejected, dead_letters in self._clean(batch):
+                    for key, n in result_counts.items():
+                        counts[key] = counts.get(key, 0) + n
+                    if documents is not None:
+                        files.write("staged", documents)
+                        yield from features.add(documents, chunk_ref(staged, row_group), f"{row_group}:{name}")
+                        row_group += 1
+                    files.write("rejected", rejected)
+                    files.write("dead_letter", dead_letters)
                 self.throughput.add(len(batch.items), batch.nbytes)
             written = files.close()
         release_memory()
@@ -170,6 +168,42 @@ class CleanSplits(beam.DoFn):
         if staged_files:
             yield from features.done(staged)
         yield "stats", {"counts": counts, **written}
+
+    def _clean(self, batch: RawBatch) -> list[tuple]:
+        """[(counts, documents, rejected, dead letters)] of a batch, tables or None: the batch at once,
+        or, when that fails (a stage, or a row Arrow cannot hold), record by record, so that one record
+        becomes a dead letter with its file, line and error, and the others go on."""
+        try:
+            return [self._tables(self.processor.process(batch))]
+        except Exception:  # noqa: BLE001 - retried record by record below
+            pass
+        out = []
+        for item in batch.items:
+            single = RawBatch(batch.source, batch.path, batch.format, [item])
+            try:
+                out.append(self._tables(self.processor.process(single)))
+            except Exception as e:  # noqa: BLE001 - this record's fate, not the run's
+                out.append(self._failed(batch, item, e))
+        if batch.error is not None:
+            out.append(self._tables(self.processor.process(RawBatch(batch.source, batch.path, batch.format, [],
+                                                                    error=batch.error))))
+        return out
+
+    def _tables(self, result) -> tuple:
+        c = self.cleaning
+        return (dict(result.counts), c.documents(result.documents) if result.documents else None,
+                c.rejected(result.rejected) if result.rejected else None,
+                c.dead_letters(result.dead_letters) if result.dead_letters else None)
+
+    def _failed(self, batch: RawBatch, item: tuple, error: Exception) -> tuple:
+        line, raw = item
+        kind = "unencodable_string" if isinstance(error, UnicodeError) else "processing_error"
+        safe = lambda text: str(text).encode("utf-8", "backslashreplace").decode("utf-8")   # noqa: E731
+        raw_bytes = raw if isinstance(raw, bytes) else safe(repr(raw)).encode("utf-8")
+        row = {"source": batch.source, "source_file": safe(batch.path), "source_line": line, "error_kind": kind,
+               "error": safe(f"{type(error).__name__}: {error}")[:1000], "raw": raw_bytes[:2048]}
+        counts = {"read": 1, f"source:{batch.source}:read": 1, "dead_letter": 1, f"dead_letter:{kind}": 1}
+        return counts, None, None, self.cleaning.dead_letters([row])
 
     def teardown(self):
         self.throughput.done()

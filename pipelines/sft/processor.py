@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipelines.readers import RawBatch
-from pipelines.records import BadRecord, BatchResult, decode_line
+from pipelines.readers import DEFAULT_MAX_RECORD_BYTES, RawBatch
+from pipelines.records import BadRecord, BatchResult, decode_line, oversize, too_long_reject
 from pipelines.sft.adapters import Rejected, adapt, rejected_row
 from pipelines.sft.record_rules import RecordCleaner, build_sensitive_filters
 from pipelines.sft.sources import SftSource
@@ -28,6 +28,7 @@ class SftConfig:
     batch_records: int = 500
     batch_bytes: int = 4_000_000
     split_bytes: int = 8_000_000
+    max_record_bytes: int = DEFAULT_MAX_RECORD_BYTES
 
 
 class SftProcessor:
@@ -43,6 +44,12 @@ class SftProcessor:
         for line, raw in batch.items:
             out.counts["read"] += 1
             out.counts[f"source:{source.name}:read"] += 1
+            if (big := oversize(raw, self.config.max_record_bytes)) is not None:
+                out.rejected.append({**too_long_reject(source.name, batch.path, line, *big, self.config.max_record_bytes),
+                                     "dup_of": None})
+                out.counts["rejected"] += 1
+                out.counts["rejected:too_long"] += 1
+                continue
             try:
                 records = adapt(decode_line(raw), source.format, source.name, f"{source.name}:{line}", source.field_map,
                                 source_file=batch.path, source_line=line)
@@ -97,4 +104,5 @@ def sft_config(rules: dict, rules_dir: str | Path, sources: dict[str, SftSource]
     reader = rules.get("reader") or {}
     return SftConfig(rules=rules, base_dir=str(rules_dir), taxonomy_path=str(Path(rules_dir) / rules.get("taxonomy", "taxonomy.yaml")),
                      sources=sources, batch_records=reader.get("batch_records", 500),
-                     batch_bytes=reader.get("batch_bytes", 4_000_000), split_bytes=reader.get("split_bytes", 8_000_000))
+                     batch_bytes=reader.get("batch_bytes", 4_000_000), split_bytes=reader.get("split_bytes", 8_000_000),
+                     max_record_bytes=reader.get("max_record_bytes", DEFAULT_MAX_RECORD_BYTES))
