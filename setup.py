@@ -36,7 +36,7 @@ SERVE = [
     "prometheus-client==0.26.0", # GET /metrics
 ]
 DASK = ["dask[distributed]==2026.8.0"]  # Beam's Dask runner over a dask.distributed cluster (make cluster)
-DEV = ["pytest==9.2.0", "pytest-xdist==3.8.0", "psutil==7.2.2", "selenium==4.51.0",
+DEV = ["pytest==9.2.0", "pytest-xdist==3.8.0", "psutil==7.2.2", "selenium==4.51.0", "hypothesis==6.170.27",
        "openai==3.57.0"]            # the API tests talk to the server with the official client
 
 setup(

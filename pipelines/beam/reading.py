@@ -29,12 +29,15 @@ from pipelines.readers import (RangeScan, RawBatch, Split, byte_ranges, match, p
 STAGING_DOCS = "docs"
 SHUFFLE = "shuffle"          # spilled dedupe keys, under the staging folder
 _PROCESS_CACHE: dict = {}
+_CACHE_ENTRIES = 6          # a pipeline's worth; a process that runs pipeline after pipeline keeps only the latest
 
 
 def per_process(key: str, build):
     """One object per worker process and key: models and automata are loaded once per process,
     however many bundles or partitions (each with its own DoFn setup) the runner gives it."""
     if key not in _PROCESS_CACHE:
+        while len(_PROCESS_CACHE) >= _CACHE_ENTRIES:
+            _PROCESS_CACHE.pop(next(iter(_PROCESS_CACHE)))
         _PROCESS_CACHE[key] = build()
     return _PROCESS_CACHE[key]
 

@@ -66,8 +66,10 @@ class SftProcessor:
             out.counts["records_from_lines"] += len(records) - 1
             for rec in records:
                 self._record(out, rec, source)
-        if batch.error:
+        if batch.error:                         # the unreadable rest of a file counts as one record read
             line, kind, message = batch.error
+            out.counts["read"] += 1
+            out.counts[f"source:{source.name}:read"] += 1
             self._dead_letter(out, batch, line, kind, message, b"")
         out.counts["cleaned"] += len(out.documents)         # "written" is counted where the output is written
         return out
