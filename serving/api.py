@@ -6,14 +6,20 @@ Endpoints: POST /v1/chat/completions and /v1/completions (stream or not), GET /v
 GET /health (503 {"status": "loading"} until the model is loaded, then 200 {"status": "ok"}),
 GET /metrics (Prometheus), and the web page of serving/static/ at /.
 
-Errors use OpenAI's shape {"error": {"message", "type", "param", "code"}}: 400 for invalid requests,
-429 when more than max_concurrent generations are in flight, 503 while loading.
+Errors use OpenAI's shape {"error": {"message", "type", "param", "code"}}, never plain text: 400 for an
+invalid value (checked before a request takes a generation slot), 404 for an unknown route, 413 for a
+body over --max-body-bytes (1 MB), 415 for a JSON route called without application/json, 421 for a
+Host the server does not answer (the loopback names when bound to loopback), 429 when more than
+max_concurrent generations are in flight, 500 when one generation fails (the others go on), 503 while
+loading. No CORS headers unless --cors-origins names origins. Tokenization runs off the event loop.
 Extensions to OpenAI's request fields: repetition_penalty, min_tokens, ignore_eos (n must be 1;
-logprobs are not produced). A streaming client that disconnects has its generation cancelled and its slot freed.
+logprobs are not produced). A client that disconnects, streaming or not, has its generation cancelled and its
+slot freed.
 """
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import threading
 import time
@@ -23,11 +29,15 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse, Response, StreamingResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from serving import validation as v
 from serving.engine import EngineBusy, GenerationEngine, SamplingParams
+from serving.guards import RequestGuards, default_allowed_hosts
 
 STATIC = Path(__file__).resolve().parent / "static"
-ROLES = ("system", "user", "assistant")
+JSON_ROUTES = frozenset({"/v1/chat/completions", "/v1/completions"})
+KNOWN_ROUTES = JSON_ROUTES | {"/v1/models", "/health", "/metrics", "/"}
 
 
 class APIError(Exception):
@@ -43,6 +53,10 @@ class APIError(Exception):
 
 def _bad(message: str, param: str | None = None) -> APIError:
     return APIError(400, message, param)
+
+
+def vocab_size(lm) -> int:
+    return int(getattr(lm.model.config, "vocab_size", None) or len(lm.tokenizer))
 
 
 class Metrics:
@@ -77,9 +91,12 @@ class State:
         self.created = int(time.time())
 
 
-def create_app(loaded: Any, max_concurrent: int = 32, max_batch_size: int = 16) -> FastAPI:
+def create_app(loaded: Any, max_concurrent: int = 32, max_batch_size: int = 16, max_body_bytes: int = 1 << 20,
+               allowed_hosts: frozenset[str] | None = None, cors_origins: list[str] | None = None) -> FastAPI:
     """`loaded`: a serving.loader.LoadedModel, a model folder (loaded in a background thread at
-    startup), or a callable returning a LoadedModel (likewise). /health answers 503 until ready."""
+    startup), or a callable returning a LoadedModel (likewise). /health answers 503 until ready.
+    allowed_hosts: the Host names answered (None: any); cors_origins: origins given CORS headers
+    (none by default)."""
     state = State()
     metrics = Metrics(state)
 
@@ -118,6 +135,18 @@ def create_app(loaded: Any, max_concurrent: int = 32, max_batch_size: int = 16) 
     async def _api_error(request: Request, exc: APIError):
         return exc.response()
 
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException):
+        status = exc.status_code
+        if status == 405 and request.url.path not in KNOWN_ROUTES:     # the page's static mount answers 405 to a POST
+            status = 404
+        message = f"no route {request.method} {request.url.path}" if status == 404 else str(exc.detail)
+        return APIError(status, message, code="not_found" if status == 404 else None).response()
+
+    @app.exception_handler(Exception)
+    async def _server_error(request: Request, exc: Exception):
+        return APIError(500, f"internal error: {type(exc).__name__}", type_="server_error").response()
+
     class _CountRequests:
         """Pure ASGI middleware (BaseHTTPMiddleware would get in the way of disconnect detection)."""
 
@@ -128,6 +157,7 @@ def create_app(loaded: Any, max_concurrent: int = 32, max_batch_size: int = 16) 
             path = scope.get("path", "")
             if scope["type"] != "http" or not (path.startswith("/v1/") or path == "/health"):
                 return await self.inner(scope, receive, send)
+            path = path if path in KNOWN_ROUTES else "other"          # one label for every unknown path
             status = {"code": 500}
 
             async def send_status(message):
@@ -140,6 +170,11 @@ def create_app(loaded: Any, max_concurrent: int = 32, max_batch_size: int = 16) 
                 metrics.requests.labels(path, str(status["code"])).inc()
 
     app.add_middleware(_CountRequests)
+    app.add_middleware(RequestGuards, json_routes=JSON_ROUTES, max_body_bytes=max_body_bytes, allowed_hosts=allowed_hosts)
+    if cors_origins:
+        from fastapi.middleware.cors import CORSMiddleware
+        app.add_middleware(CORSMiddleware, allow_origins=list(cors_origins), allow_methods=["GET", "POST"],
+                           allow_headers=["Authorization", "Content-Type"])
 
     def engine_or_503() -> GenerationEngine:
         if state.engine is None:
@@ -177,53 +212,40 @@ def create_app(loaded: Any, max_concurrent: int = 32, max_batch_size: int = 16) 
             raise _bad("the request body must be a JSON object")
         return body
 
-    @app.post("/v1/chat/completions")
-    async def chat_completions(request: Request):
-        engine = engine_or_503()
-        body = await body_of(request)
-        lm = state.loaded
-        messages = body.get("messages")
-        if not isinstance(messages, list) or not messages:
-            raise _bad("'messages' must be a non-empty list", "messages")
-        clean = []
-        for i, m in enumerate(messages):
-            if not isinstance(m, dict):
-                raise _bad(f"messages[{i}] must be an object", f"messages[{i}]")
-            role = m.get("role")
-            if role not in ROLES:
-                raise _bad(f"messages[{i}].role must be one of {', '.join(ROLES)}, not {role!r}",
-                           f"messages[{i}].role")
-            content = m.get("content")
-            if isinstance(content, list):   # [{"type": "text", "text": ...}]
-                content = "".join(p.get("text", "") for p in content if isinstance(p, dict)
-                                  and p.get("type") == "text")
-            if not isinstance(content, str) or not content.strip():
-                raise _bad(f"messages[{i}].content must be a non-empty string", f"messages[{i}].content")
-            clean.append({"role": role, "content": content})
-        if clean[-1]["role"] != "user":
-            raise _bad("the last message must have role 'user'", f"messages[{len(clean) - 1}].role")
-        tok = lm.tokenizer
+    def render_chat(clean: list[dict]) -> list[int]:
+        tok = state.loaded.tokenizer
         if getattr(tok, "chat_template", None):
             text = tok.apply_chat_template(clean, add_generation_prompt=True, tokenize=False)
         else:
             from training.sft_format import render_prompt
             text = render_prompt(clean, tok.eos_token or "")
-        prompt_ids = tok(text, add_special_tokens=False)["input_ids"]
+        return tok(text, add_special_tokens=False)["input_ids"]
+
+    def checked(fn, *args):
+        try:
+            return fn(*args)
+        except v.Invalid as e:
+            raise _bad(str(e), e.param) from None
+
+    @app.post("/v1/chat/completions")
+    async def chat_completions(request: Request):
+        engine = engine_or_503()
+        body = await body_of(request)
+        clean = checked(v.messages, body)
+        # Tokenizing a long prompt is CPU work: off the event loop, so /health and streams stay live.
+        prompt_ids = await asyncio.to_thread(render_chat, clean)
         return await generate(request, engine, body, prompt_ids, chat=True)
 
     @app.post("/v1/completions")
     async def completions(request: Request):
         engine = engine_or_503()
         body = await body_of(request)
-        prompt = body.get("prompt")
-        if isinstance(prompt, list) and len(prompt) == 1 and isinstance(prompt[0], str):
-            prompt = prompt[0]
-        if isinstance(prompt, list) and prompt and all(isinstance(t, int) for t in prompt):
-            prompt_ids = list(prompt)
-        elif isinstance(prompt, str) and prompt:
-            prompt_ids = state.loaded.tokenizer(prompt, add_special_tokens=False)["input_ids"]
+        prompt = checked(v.prompt, body, vocab_size(state.loaded))
+        if isinstance(prompt, str):
+            tok = state.loaded.tokenizer
+            prompt_ids = await asyncio.to_thread(lambda: tok(prompt, add_special_tokens=False)["input_ids"])
         else:
-            raise _bad("'prompt' must be a non-empty string (or a list of token ids)", "prompt")
+            prompt_ids = prompt
         if not prompt_ids:
             raise _bad("'prompt' tokenizes to nothing", "prompt")
         return await generate(request, engine, body, prompt_ids, chat=False)
@@ -232,64 +254,34 @@ def create_app(loaded: Any, max_concurrent: int = 32, max_batch_size: int = 16) 
         lm = state.loaded
         gc = lm.generation_config
         ctx = lm.context_length
-
-        def number(name, default, lo, hi, lo_open=False):
-            value = body.get(name)
-            if value is None:
-                return default
-            if isinstance(value, bool) or not isinstance(value, (int, float)):
-                raise _bad(f"'{name}' must be a number", name)
-            if value < lo or value > hi or (lo_open and value == lo):
-                raise _bad(f"'{name}' must be {'>' if lo_open else '>='} {lo} and <= {hi}, got {value}", name)
-            return float(value)
-
         sample_default = bool(getattr(gc, "do_sample", False))
-        temperature = number("temperature", float(gc.temperature or 1.0) if sample_default else 0.0, 0, 2)
-        top_p = number("top_p", float(gc.top_p or 1.0) if sample_default else 1.0, 0, 1, lo_open=True)
-        rep = number("repetition_penalty", float(getattr(gc, "repetition_penalty", None) or 1.0), 0, 10,
-                     lo_open=True)
+        temperature = v.temperature(body, float(gc.temperature or 1.0) if sample_default else 0.0)
+        top_p = v.number(body, "top_p", float(gc.top_p or 1.0) if sample_default else 1.0, 0, 1, lo_open=True)
+        rep = v.number(body, "repetition_penalty", float(getattr(gc, "repetition_penalty", None) or 1.0),
+                       v.MIN_REPETITION_PENALTY, 10)
         if body.get("n") not in (None, 1):
-            raise _bad("only n = 1 is supported", "n")
+            raise v.Invalid("only n = 1 is supported", "n")
         if prompt_len >= ctx:
-            raise _bad(f"the prompt has {prompt_len} tokens; this model's context length is {ctx}", "messages"
-                       if "messages" in body else "prompt")
+            raise v.Invalid(f"the prompt has {prompt_len} tokens; this model's context length is {ctx}",
+                            "messages" if "messages" in body else "prompt")
         name = "max_completion_tokens" if body.get("max_completion_tokens") is not None else "max_tokens"
-        max_tokens = body.get(name)
+        max_tokens = v.integer(body, name, 1, ctx)
         if max_tokens is None:
             max_tokens = min(int(getattr(gc, "max_new_tokens", None) or 256), ctx - prompt_len)
-        else:
-            if isinstance(max_tokens, bool) or not isinstance(max_tokens, int):
-                raise _bad(f"'{name}' must be an integer", name)
-            if max_tokens <= 0:
-                raise _bad(f"'{name}' must be at least 1, got {max_tokens}", name)
-            if max_tokens > ctx:
-                raise _bad(f"'{name}' is {max_tokens}, over this model's limit of {ctx} tokens", name)
-            if prompt_len + max_tokens > ctx:
-                raise _bad(f"this model's context length is {ctx} tokens, but {prompt_len} prompt tokens + "
-                           f"{max_tokens} max tokens were asked for; reduce the prompt or {name}", name)
-        min_tokens = body.get("min_tokens") or 0
-        if isinstance(min_tokens, bool) or not isinstance(min_tokens, int) or min_tokens < 0:
-            raise _bad("'min_tokens' must be a non-negative integer", "min_tokens")
-        seed = body.get("seed")
-        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
-            raise _bad("'seed' must be an integer", "seed")
-        stop = body.get("stop")
-        if stop is None:
-            stops = []
-        elif isinstance(stop, str):
-            stops = [stop]
-        elif isinstance(stop, list) and all(isinstance(s, str) for s in stop) and len(stop) <= 4:
-            stops = list(stop)
-        else:
-            raise _bad("'stop' must be a string or a list of at most 4 strings", "stop")
-        stops = [s for s in stops if s]
+        elif prompt_len + max_tokens > ctx:
+            raise v.Invalid(f"this model's context length is {ctx} tokens, but {prompt_len} prompt tokens + "
+                            f"{max_tokens} max tokens were asked for; reduce the prompt or {name}", name)
+        min_tokens = v.integer(body, "min_tokens", 0, ctx) or 0
+        seed = v.integer(body, "seed", *v.SEED_RANGE)
         return SamplingParams(max_new_tokens=int(max_tokens), temperature=temperature, top_p=top_p,
                               repetition_penalty=rep, seed=seed, min_new_tokens=int(min_tokens),
-                              ignore_eos=bool(body.get("ignore_eos", False))), stops
+                              ignore_eos=v.flag(body, "ignore_eos")), v.stops(body)
 
     async def generate(request: Request, engine: GenerationEngine, body: dict, prompt_ids: list[int], chat: bool):
-        params, stops = sampling(body, len(prompt_ids))
-        stream = bool(body.get("stream", False))
+        # Everything is checked before the request takes a slot: a bad request never holds one.
+        params, stops = checked(sampling, body, len(prompt_ids))
+        stream = checked(v.flag, body, "stream")
+        include_usage = checked(v.include_usage, body)
         endpoint = request.url.path
         try:
             req = engine.submit(prompt_ids, params, stream_tokens=stream or bool(stops))
@@ -319,12 +311,16 @@ def create_app(loaded: Any, max_concurrent: int = 32, max_batch_size: int = 16) 
             return "length"
 
         if not stream:
+            watcher = asyncio.create_task(cancel_on_disconnect(request, req))
             try:
                 async for _ in req:
                     if stops and cut_stop(decode(req.output_ids))[1]:
                         req.cancel()
                         break
+            except RuntimeError as e:          # this generation failed; the others go on
+                raise APIError(500, str(e), type_="server_error") from None
             finally:
+                watcher.cancel()
                 req.cancel()
             text, hit = cut_stop(decode(req.output_ids))
             n_out = len(req.output_ids)
@@ -341,7 +337,6 @@ def create_app(loaded: Any, max_concurrent: int = 32, max_batch_size: int = 16) 
                     "choices": [{"index": 0, "text": text, "finish_reason": reason, "logprobs": None}],
                     "usage": usage}
 
-        include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
 
         def chunk(delta_text: str | None, reason: str | None, role: bool = False) -> str:
             if chat:
@@ -381,6 +376,8 @@ def create_app(loaded: Any, max_concurrent: int = 32, max_batch_size: int = 16) 
                         sent = text
                     if hit:
                         break
+                if req.finish_reason == "error":
+                    raise RuntimeError("generation failed")
                 if not hit:
                     text, hit = cut_stop(decode(req.output_ids))
                     if len(text) > len(sent) and text.startswith(sent):
@@ -395,6 +392,9 @@ def create_app(loaded: Any, max_concurrent: int = 32, max_batch_size: int = 16) 
                            "created": created, "model": model_name, "choices": [], "usage": usage}
                     yield f"data: {json.dumps(obj)}\n\n"
                 yield "data: [DONE]\n\n"
+            except RuntimeError as e:      # this stream's generation failed: an error event ends it
+                yield f"data: {json.dumps({'error': {'message': str(e), 'type': 'server_error', 'param': None, 'code': None}})}\n\n"
+                yield "data: [DONE]\n\n"
             finally:
                 req.cancel()
                 counted = len(req.output_ids)
@@ -403,6 +403,14 @@ def create_app(loaded: Any, max_concurrent: int = 32, max_batch_size: int = 16) 
 
         return StreamingResponse(events(), media_type="text/event-stream",
                                  headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+
+    async def cancel_on_disconnect(request: Request, req) -> None:
+        """A non-streaming client that goes away cancels its generation (and frees its slot)."""
+        while not req.done:
+            if await request.is_disconnected():
+                req.cancel()
+                return
+            await asyncio.sleep(0.05)
 
     @app.get("/", include_in_schema=False)
     async def index():
@@ -432,6 +440,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--device", default=None)
     ap.add_argument("--dtype", default=None)
     ap.add_argument("--log-level", default="info")
+    ap.add_argument("--max-body-bytes", type=int, default=1 << 20, help="larger request bodies get 413 (default 1 MB)")
+    ap.add_argument("--allowed-hosts", default=None,
+                    help="comma-separated Host names to answer (default: the loopback names when bound to loopback, else any)")
+    ap.add_argument("--cors-origins", default=None, help="comma-separated origins given CORS headers (default: none)")
     args = ap.parse_args(argv)
     if not Path(args.model, "config.json").is_file():
         ap.error(f"--model {args.model}: no config.json there (make one with `make train`)")
@@ -441,7 +453,11 @@ def main(argv: list[str] | None = None) -> int:
         return load(args.model, device=args.device, dtype=args.dtype)
 
     import uvicorn
-    app = create_app(loader, max_concurrent=args.max_concurrent, max_batch_size=args.max_batch_size)
+    hosts = (frozenset(h.strip().lower() for h in args.allowed_hosts.split(",") if h.strip()) if args.allowed_hosts
+             else default_allowed_hosts(args.host))
+    app = create_app(loader, max_concurrent=args.max_concurrent, max_batch_size=args.max_batch_size,
+                     max_body_bytes=args.max_body_bytes, allowed_hosts=hosts,
+                     cors_origins=[o.strip() for o in args.cors_origins.split(",")] if args.cors_origins else None)
     uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level)
     return 0
 

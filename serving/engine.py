@@ -285,6 +285,7 @@ class GenerationEngine:
                 admit = [r for r in admit if not r.done]
                 if admit:
                     self._prefill(admit)
+                    self._drop_finished()          # a sequence that ended (or failed) at its first token
                 if self._running:
                     self._decode_step()
                 self._drop_finished()
@@ -384,24 +385,16 @@ class GenerationEngine:
     # ---------------------------------------------------------------- sampling
     def _sample_and_emit(self, seqs: list[_Seq], logits: torch.Tensor) -> None:
         logits = logits.float()
+        next_ids: list[int | None] = [None] * len(seqs)
         for i, s in enumerate(seqs):
-            p = s.req.params
-            if p.min_new_tokens and len(s.req.output_ids) < p.min_new_tokens and s.stop_ids:
-                logits[i, list(s.stop_ids)] = float("-inf")
-            if p.repetition_penalty and p.repetition_penalty != 1.0:
-                idx = torch.tensor(sorted(set(s.tokens)), dtype=torch.long, device=logits.device)
-                score = logits[i].index_select(0, idx)
-                score = torch.where(score < 0, score * p.repetition_penalty, score / p.repetition_penalty)
-                logits[i].index_copy_(0, idx, score)
-        greedy = logits.argmax(dim=-1).tolist()
-        next_ids = list(greedy)
-        for i, s in enumerate(seqs):
-            p = s.req.params
-            if p.temperature and p.temperature > 0:
-                next_ids[i] = self._sample(logits[i], p, s.req.generator)
+            try:
+                next_ids[i] = self._next_token(s, logits[i])
+            except Exception as exc:  # noqa: BLE001 - this sequence ends; the others in the batch go on
+                s.req._push(RuntimeError(f"generation failed: {type(exc).__name__}: {exc}"))
+                s.req._finish("error")
         for s, tok in zip(seqs, next_ids):
             req = s.req
-            if req.done:
+            if req.done or tok is None:
                 continue
             s.last = tok
             s.tokens.append(tok)
@@ -414,6 +407,20 @@ class GenerationEngine:
             req._emit(tok)
             if len(req.output_ids) >= p.max_new_tokens or s.pos + 1 >= self.context_length:
                 req._finish("length")
+
+    def _next_token(self, s: _Seq, row: torch.Tensor) -> int:
+        """One sequence's next token from its row of logits (changed in place)."""
+        p = s.req.params
+        if p.min_new_tokens and len(s.req.output_ids) < p.min_new_tokens and s.stop_ids:
+            row[list(s.stop_ids)] = float("-inf")
+        if p.repetition_penalty and p.repetition_penalty != 1.0:
+            idx = torch.tensor(sorted(set(s.tokens)), dtype=torch.long, device=row.device)
+            score = row.index_select(0, idx)
+            score = torch.where(score < 0, score * p.repetition_penalty, score / p.repetition_penalty)
+            row.index_copy_(0, idx, score)
+        if p.temperature and p.temperature > 0:
+            return self._sample(row, p, s.req.generator)
+        return int(row.argmax())
 
     @staticmethod
     def _sample(row: torch.Tensor, p: SamplingParams, generator: torch.Generator | None) -> int:
