@@ -42,6 +42,11 @@ def per_process(key: str, build):
     return _PROCESS_CACHE[key]
 
 
+def _printable(text: str) -> str:
+    """Text a Parquet string column can hold: what UTF-8 cannot encode is written as an escape."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 def _input_stats(source: str, path: str, size: int, splits: int) -> tuple[str, dict]:
     return "stats", {"counts": {"input_files": 1, "input_bytes": size},
                      "inputs": [{"source": source, "path": path, "bytes": size, "splits": splits}]}
@@ -201,10 +206,9 @@ class CleanSplits(beam.DoFn):
     def _failed(self, batch: RawBatch, item: tuple, error: Exception) -> tuple:
         line, raw = item
         kind = "unencodable_string" if isinstance(error, UnicodeError) else "processing_error"
-        safe = lambda text: str(text).encode("utf-8", "backslashreplace").decode("utf-8")   # noqa: E731
-        raw_bytes = raw if isinstance(raw, bytes) else safe(repr(raw)).encode("utf-8")
-        row = {"source": batch.source, "source_file": safe(batch.path), "source_line": line, "error_kind": kind,
-               "error": safe(f"{type(error).__name__}: {error}")[:1000], "raw": raw_bytes[:2048]}
+        raw_bytes = raw if isinstance(raw, bytes) else _printable(repr(raw)).encode("utf-8")
+        row = {"source": batch.source, "source_file": _printable(batch.path), "source_line": line, "error_kind": kind,
+               "error": _printable(f"{type(error).__name__}: {error}")[:1000], "raw": raw_bytes[:2048]}
         counts = {"read": 1, f"source:{batch.source}:read": 1, "dead_letter": 1, f"dead_letter:{kind}": 1}
         return counts, None, None, self.cleaning.dead_letters([row])
 
