@@ -18,7 +18,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from pipelines.document_processor import DocumentProcessor, PretrainConfig
-from pipelines.pretrain import DEFAULT_RULES, RULES_SCHEMA
+from pipelines.rules import DEFAULT_RULES, RULES_SCHEMA
 from pipelines.readers import match, plan_splits, read_split
 from pipelines.rules import load_rules
 from pipelines.sources import load_sources

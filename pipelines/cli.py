@@ -13,10 +13,8 @@ from apache_beam.options.pipeline_options import PipelineOptions
 from pipelines import manifest as mf
 from pipelines.dedupe import sampling
 from pipelines.dedupe.config import DedupeConfig
+from pipelines.rules import DEFAULT_RULES
 
-REPO = Path(__file__).resolve().parent.parent
-DEFAULT_RULES = REPO / "cleaning_rules" / "pretrain.yaml"
-RULES_SCHEMA = "pretrain_rules.schema.yaml"
 STATS_FILE = ("_run", "stats")
 STAGING_DIR = "_staging"
 

@@ -29,10 +29,10 @@ from pipelines import manifest as mf
 from pipelines.beam.dedupe_output import CLUSTER_COLUMNS
 from pipelines.beam.graph import build_dedupe_pipeline, effective
 from pipelines.dedupe.config import DedupeConfig
-from pipelines.cli import (RULES_SCHEMA, STAGING_DIR, PretrainOptions, UsageError, dedupe_sections, finish_outputs, prepare_output,
+from pipelines.cli import (STAGING_DIR, PretrainOptions, UsageError, dedupe_sections, finish_outputs, prepare_output,
                            resolve_output, run_command, stats_path, structured_counts, with_local_runner)
 from pipelines.readers import match
-from pipelines.rules import RulesError, load_rules
+from pipelines.rules import RULES_SCHEMA, RulesError, load_rules
 from schemas import pretrain as schema
 
 log = logging.getLogger("pipelines.dedupe_corpus")

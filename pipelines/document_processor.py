@@ -11,9 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipelines.dedupe.config import DedupeConfig
-from pipelines.readers import DEFAULT_MAX_RECORD_BYTES, RawBatch
-from pipelines.records import (BadRecord, BatchResult, decode_line, optional_str, oversize, record_id, text_field,
-                               too_long_reject)
+from pipelines.records import (DEFAULT_MAX_RECORD_BYTES, BadRecord, BatchResult, RawBatch, decode_line, optional_str,
+                               oversize, record_id, text_field, too_long_reject)
 from pipelines.sources import Source
 from pipelines.text.chinese import ScriptConfig, ScriptConverter
 from pipelines.text.html_extract import HtmlConfig, extract_main_text

@@ -25,13 +25,13 @@ from apache_beam.options.pipeline_options import PipelineOptions, StandardOption
 from pipelines import manifest as mf
 from pipelines.beam.graph import build_corpus_pipeline
 from pipelines.beam.pretrain_transforms import PretrainCleaning
-from pipelines.cli import (DEFAULT_RULES, RULES_SCHEMA, STAGING_DIR, PretrainOptions, UsageError, dedupe_sections,
+from pipelines.cli import (STAGING_DIR, PretrainOptions, UsageError, dedupe_sections,
                            finish_outputs, prepare_output, resolve_output, run_command, stats_path, structured_counts,
                            with_local_runner)
 from pipelines.document_processor import PretrainConfig
 from pipelines.readers import match
 from pipelines.report import REPORT_FILE, report_line, try_write_report
-from pipelines.rules import LoadedRules, RulesError, load_rules
+from pipelines.rules import DEFAULT_RULES, RULES_SCHEMA, LoadedRules, RulesError, load_rules
 from pipelines.sources import SourcesError, SourcesFile, load_sources
 from schemas import pretrain as schema
 

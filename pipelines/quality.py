@@ -20,7 +20,7 @@ import sys
 import numpy as np
 import pyarrow.parquet as pq
 
-from pipelines.pretrain import DEFAULT_RULES, RULES_SCHEMA
+from pipelines.rules import DEFAULT_RULES, RULES_SCHEMA
 from pipelines.rules import RulesError, load_rules
 from pipelines.text.normalize import NormalizeConfig, Normalizer
 from pipelines.text.quality_model import train

@@ -9,23 +9,19 @@ a pipeline.
 from __future__ import annotations
 
 import gzip
-from dataclasses import dataclass
 from typing import Iterator, NamedTuple
 
 import pyarrow.parquet as pq
 from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 
+from pipelines.records import DEFAULT_MAX_RECORD_BYTES, RawBatch, TooLong
+
 _SCAN_CHUNK = 4 << 20
 _BOM = b"\xef\xbb\xbf"
-DEFAULT_MAX_RECORD_BYTES = 16_000_000
 _PREFIX_BYTES = 2048        # what a record too long to read keeps of itself
 
 
-class TooLong(NamedTuple):
-    """A line longer than the record limit, in place of its bytes: it was never read whole."""
-    size: int               # bytes, without the line break
-    prefix: bytes           # its first bytes
 
 
 class Split(NamedTuple):
@@ -50,15 +46,6 @@ class RangeScan(NamedTuple):
     first_newline: int      # offset of the first newline at or after start - 1 and before end; -1: none
 
 
-@dataclass
-class RawBatch:
-    """Raw records of one split; an item is (line, bytes) for JSONL or (row, dict) for Parquet."""
-    source: str
-    path: str
-    format: str
-    items: list
-    nbytes: int = 0
-    error: tuple[int, str, str] | None = None   # (line, kind, message) when the file broke mid-read
 
 
 def match(pattern: str) -> list[tuple[str, int]]:

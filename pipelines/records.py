@@ -8,6 +8,7 @@ import hashlib
 import json
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 
 class BadRecord(ValueError):
@@ -93,6 +94,26 @@ def oversize(raw, limit: int) -> tuple[int, bytes] | None:
         if size > limit:
             return size, repr(raw)[:2048].encode("utf-8", "backslashreplace")
     return None
+
+
+DEFAULT_MAX_RECORD_BYTES = 16_000_000
+
+
+class TooLong(NamedTuple):
+    """A line longer than the record limit, in place of its bytes: it was never read whole."""
+    size: int               # bytes, without the line break
+    prefix: bytes           # its first bytes
+
+
+@dataclass
+class RawBatch:
+    """Raw records of one split; an item is (line, bytes) for JSONL or (row, dict) for Parquet."""
+    source: str
+    path: str
+    format: str
+    items: list
+    nbytes: int = 0
+    error: tuple[int, str, str] | None = None   # (line, kind, message) when the file broke mid-read
 
 
 @dataclass

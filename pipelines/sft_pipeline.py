@@ -31,13 +31,13 @@ from pipelines import manifest as mf
 from pipelines.beam.dedupe_output import CLUSTER_COLUMNS
 from pipelines.beam.graph import build_corpus_pipeline
 from pipelines.beam.sft_transforms import SftCleaning
-from pipelines.cli import (REPO, STAGING_DIR, PretrainOptions, UsageError, dedupe_sections, finish_outputs, prepare_output,
+from pipelines.cli import (STAGING_DIR, PretrainOptions, UsageError, dedupe_sections, finish_outputs, prepare_output,
                            resolve_output, run_command, stats_path, structured_counts, with_local_runner)
 from pipelines.dedupe.config import DedupeConfig
 from pipelines.readers import match
 from pipelines.report import REPORT_FILE, report_line, try_write_report
 from pipelines.sft.processor import SftConfig, sft_config
-from pipelines.rules import RulesError, load_rules
+from pipelines.rules import DEFAULT_SFT_RULES, SFT_RULES_SCHEMA, RulesError, load_rules
 from pipelines.sft.record_rules import SftRulesError
 from pipelines.sft.sources import SftSourcesFile, load_sft_sources
 from pipelines.sft.taxonomy import load_taxonomy
@@ -45,8 +45,6 @@ from pipelines.sources import SourcesError
 from schemas import pretrain as pretrain_schema
 from schemas import sft as schema
 
-DEFAULT_SFT_RULES = REPO / "cleaning_rules" / "sft.yaml"
-SFT_RULES_SCHEMA = "sft_rules.schema.yaml"
 OUTPUT_SCHEMA = pa.schema(list(schema.SFT_RECORD) + [f for f in pretrain_schema.DOCUMENT if f.name in CLUSTER_COLUMNS],
                           metadata=schema.SFT_RECORD.metadata)
 log = logging.getLogger("pipelines.sft")

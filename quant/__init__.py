@@ -1,1 +1,1 @@
-"""GPTQ quantization stage (see the issue tracker; not built yet)."""
+"""GPTQ quantization stage (llm-compressor, calibrated on a pipeline output) and its evaluation."""

@@ -3,10 +3,34 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-from pipelines.text.quality_signals import SIGNAL_NAMES
-
-# Heuristic quality signals are stored one column each, so a curator can
-# re-threshold without recomputing: q_symbol_ratio, q_dup_line_frac, ...
+# Heuristic quality signals (pipelines/text/quality_signals.py computes them) are stored one column
+# each, so a curator can re-threshold without recomputing: q_symbol_ratio, q_dup_line_frac, ...
+SIGNAL_NAMES: tuple[str, ...] = (
+    "n_chars",
+    "n_words",
+    "mean_word_len",
+    "symbol_ratio",
+    "digit_ratio",
+    "whitespace_ratio",
+    "non_language_ratio",
+    "cjk_ratio",
+    "dup_line_frac",
+    "dup_line_char_frac",
+    "top_2gram_frac",
+    "top_3gram_frac",
+    "top_4gram_frac",
+    "dup_5gram_frac",
+    "dup_6gram_frac",
+    "dup_7gram_frac",
+    "dup_8gram_frac",
+    "dup_9gram_frac",
+    "dup_10gram_frac",
+    "punct_end_line_frac",
+    "bullet_line_frac",
+    "ellipsis_line_frac",
+    "stopword_count",
+    "mojibake_ratio",
+)
 SIGNAL_COLUMNS = tuple(f"q_{name}" for name in SIGNAL_NAMES)
 
 SCHEMA_VERSION = "pretrain/3"

@@ -1,6 +1,6 @@
 import pytest
 
-from pipelines.pretrain import DEFAULT_RULES, RULES_SCHEMA
+from pipelines.rules import DEFAULT_RULES, RULES_SCHEMA
 from pipelines.rules import RulesError, load_rules
 
 

@@ -2,7 +2,6 @@
 (serving/static/index.html, in headless Chromium against `python -m serving.api`)."""
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import re
@@ -182,26 +181,22 @@ def launched(model_dir, tmp_path_factory):
     transformers): the chat, a second chat for Ctrl-D, the --base chat and the API server."""
     procs = {"chat": _chat(model_dir), "eof": _chat(model_dir, "--system", "You answer briefly."),
              "base": _chat(model_dir, "--base")}
-    api = None
-    if importlib.util.find_spec("serving.api") is not None:
-        port = free_port()
-        log = tmp_path_factory.mktemp("api") / "api.log"
-        with open(log, "wb") as f:
-            proc = subprocess.Popen([sys.executable, "-m", "serving.api", "--model", str(model_dir),
-                                     "--host", "127.0.0.1", "--port", str(port)],
-                                    cwd=str(REPO), env=_env(), stdout=f, stderr=subprocess.STDOUT)
-        api = (proc, f"http://127.0.0.1:{port}", log)
-    procs["api"] = api
+    port = free_port()
+    log = tmp_path_factory.mktemp("api") / "api.log"
+    with open(log, "wb") as f:
+        proc = subprocess.Popen([sys.executable, "-m", "serving.api", "--model", str(model_dir),
+                                 "--host", "127.0.0.1", "--port", str(port)],
+                                cwd=str(REPO), env=_env(), stdout=f, stderr=subprocess.STDOUT)
+    api = procs["api"] = (proc, f"http://127.0.0.1:{port}", log)
     yield procs
     for name in ("chat", "eof", "base"):
         procs[name].close()
-    if api:
-        api[0].terminate()
-        try:
-            api[0].wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            api[0].kill()
-            api[0].wait()
+    api[0].terminate()
+    try:
+        api[0].wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        api[0].kill()
+        api[0].wait()
 
 
 def test_terminal_chat_streams_clears_and_exits(launched):
@@ -249,8 +244,6 @@ def test_missing_model_folder_is_a_clear_error(tmp_path):
 
 @pytest.fixture(scope="module")
 def api_server(launched):
-    if launched["api"] is None:
-        pytest.skip("serving/api.py does not exist yet (written by the API work): nothing serves the page")
     proc, base, log = launched["api"]
     deadline = time.monotonic() + 90
     while True:

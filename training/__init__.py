@@ -1,1 +1,1 @@
-"""Training stage: Parquet corpora -> tokens -> DeepSpeed training (see the issue tracker; not built yet)."""
+"""Training stage: Parquet corpora (read through their manifests) -> tokens -> the HF Trainer under DeepSpeed."""

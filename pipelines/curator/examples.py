@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipelines.curator.check import YamlFile, check_dir, errors, kind_of, load_yaml
+from pipelines.rule_checks import YamlFile, check_dir, errors, kind_of, load_yaml
 
 RECORD_DEFAULTS = {"id": "example", "source": "example", "lang": "", "instruction": "", "input": "", "output": "",
                    "history": [], "flags": [], "category": None, "subcategory": None, "label_source": None, "source_class": None}

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 
-REPORT_FILE = "report.html"
+from pipelines.report.paths import REPORT_FILE
 
 __all__ = ["REPORT_FILE", "report_line", "try_write_report", "write_report"]
 

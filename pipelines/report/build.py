@@ -23,8 +23,8 @@ from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 
 from pipelines import manifest as mf
-from pipelines.report import REPORT_FILE
-from pipelines.report import figures as fg
+import pipelines.report.figures as fg
+from pipelines.report.paths import REPORT_FILE
 from pipelines.report.html import Cell, Raw, Section, badge, cards, details, esc, facts, figure, note, num, page, pct, table
 
 log = logging.getLogger("pipelines.report")

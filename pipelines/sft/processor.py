@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipelines.readers import DEFAULT_MAX_RECORD_BYTES, RawBatch
-from pipelines.records import BadRecord, BatchResult, decode_line, oversize, too_long_reject
+from pipelines.records import (DEFAULT_MAX_RECORD_BYTES, BadRecord, BatchResult, RawBatch, decode_line, oversize,
+                               too_long_reject)
 from pipelines.sft.adapters import Rejected, adapt, rejected_row
 from pipelines.sft.record_rules import RecordCleaner, build_sensitive_filters
 from pipelines.sft.sources import SftSource

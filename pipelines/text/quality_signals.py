@@ -68,35 +68,11 @@ from typing import Iterable, Mapping
 import numpy as np
 
 from pipelines.text.chinese import HAN_RANGES
+from schemas.pretrain import SIGNAL_NAMES
 
 # ---------------------------------------------------------------- signal names
 
-SIGNAL_NAMES: tuple[str, ...] = (
-    "n_chars",
-    "n_words",
-    "mean_word_len",
-    "symbol_ratio",
-    "digit_ratio",
-    "whitespace_ratio",
-    "non_language_ratio",
-    "cjk_ratio",
-    "dup_line_frac",
-    "dup_line_char_frac",
-    "top_2gram_frac",
-    "top_3gram_frac",
-    "top_4gram_frac",
-    "dup_5gram_frac",
-    "dup_6gram_frac",
-    "dup_7gram_frac",
-    "dup_8gram_frac",
-    "dup_9gram_frac",
-    "dup_10gram_frac",
-    "punct_end_line_frac",
-    "bullet_line_frac",
-    "ellipsis_line_frac",
-    "stopword_count",
-    "mojibake_ratio",
-)
+# The signals and their order are part of the document schema (one q_* column each): defined there.
 
 NGRAM_WORD_CAP = 100_000     # the n-gram signals read at most this many words of a document
 _NGRAM_KEYS = tuple(f"top_{n}gram_frac" for n in (2, 3, 4)) + tuple(f"dup_{n}gram_frac" for n in range(5, 11))

@@ -1,4 +1,4 @@
-"""`rules check`: validate the curator's files before a run.
+"""The semantic checks of the curator's files (`rules check`, and every pipeline at start).
 
 Every message names file:line:column, the field and what was expected. Checked:
   * each YAML file against its JSON Schema in schemas/ (unknown or misspelled keys with a
@@ -21,7 +21,7 @@ from pathlib import Path
 
 import yaml
 
-from pipelines.rules import _positions, load_schema, validate
+from pipelines.rule_schema import load_schema, positions, validate
 
 SCHEMAS = {"pretrain": "pretrain_rules.schema.yaml", "sft": "sft_rules.schema.yaml", "taxonomy": "taxonomy.schema.yaml"}
 SFT_CLEANING_IDS = ("special_tokens", "invisible_chars", "html_residue", "template_residue", "replacements", "t2s")
@@ -78,7 +78,7 @@ def load_yaml(path: Path) -> tuple[YamlFile | None, list[Problem]]:
         return None, [Problem(str(path), line, col, "(syntax)", f"YAML syntax error: {getattr(e, 'problem', None) or e}")]
     if node is None or not isinstance(data, dict):
         return None, [Problem(str(path), 1, 1, "(top level)", "expected a mapping of settings")]
-    return YamlFile(path, data, _positions(node)), []
+    return YamlFile(path, data, positions(node)), []
 
 
 def kind_of(data: dict) -> str | None:

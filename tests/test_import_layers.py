@@ -1,0 +1,58 @@
+"""Imports point one way: the pure layers (records, rules and their checks, the per-record processors,
+the text and dedupe functions, the schemas) load without Beam, and no module imports in a circle."""
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO
+
+PURE = ["pipelines.records", "pipelines.rules", "pipelines.rule_schema", "pipelines.rule_checks", "pipelines.sources",
+        "pipelines.document_processor", "pipelines.sft.processor", "pipelines.sft.adapters", "pipelines.sft.taxonomy",
+        "pipelines.sft.record_rules", "pipelines.dedupe.config", "pipelines.dedupe.clusters", "pipelines.dedupe.candidates",
+        "pipelines.dedupe.components", "pipelines.dedupe.features", "pipelines.dedupe.sampling", "pipelines.dedupe.tables",
+        "pipelines.text.tfidf", "pipelines.text.minhash", "pipelines.text.quality_signals", "pipelines.text.normalize",
+        "pipelines.text.sensitive", "schemas.pretrain", "schemas.sft"]
+
+
+@pytest.mark.parametrize("module", PURE)
+def test_pure_modules_load_without_beam(module):
+    code = f"import sys; sys.modules['apache_beam'] = None; import {module}"
+    done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-1500:]
+
+
+def _project_imports(path: Path) -> set[str]:
+    """The project modules a file imports, at the top or inside functions."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+        elif isinstance(node, ast.Import):
+            found.update(a.name for a in node.names)
+    return {m for m in found if m.split(".")[0] in ("pipelines", "schemas", "training", "quant", "serving")}
+
+
+def test_no_import_circles_and_schemas_import_no_pipeline_code():
+    files = {".".join(p.relative_to(REPO).with_suffix("").parts).removesuffix(".__init__"): p
+             for top in ("pipelines", "schemas", "training", "quant", "serving") for p in (REPO / top).rglob("*.py")}
+    graph = {name: {m for m in _project_imports(path) if m in files} for name, path in files.items()}
+    assert not any(m.startswith("pipelines") for name in graph if name.startswith("schemas") for m in graph[name])
+    assert not any(m.startswith("pipelines.curator") for name in graph if not name.startswith("pipelines.curator")
+                   for m in graph[name] if name.startswith("pipelines"))
+    state: dict = {}
+
+    def visit(node, stack):
+        state[node] = "open"
+        for nxt in sorted(graph[node]):
+            if state.get(nxt) == "open":
+                raise AssertionError("import circle: " + " -> ".join(stack[stack.index(nxt):] + [nxt]))
+            if nxt not in state:
+                visit(nxt, stack + [nxt])
+        state[node] = "done"
+
+    for name in sorted(graph):
+        if name not in state:
+            visit(name, [name])
