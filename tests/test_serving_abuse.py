@@ -137,7 +137,7 @@ def test_chunked_body_over_the_limit_is_413(server):
 
 
 def test_forty_streams_against_eight_slots_get_only_200_or_429(server):
-    body = _chat("Count to ten", max_tokens=40, temperature=0, ignore_eos=True, stream=True)
+    body = _chat("Count to ten", max_tokens=100, temperature=0, ignore_eos=True, stream=True)
     with ThreadPoolExecutor(40) as pool:
         results = list(pool.map(lambda _: _stream(server.url, body), range(40)))
     statuses = {s for s, _, _ in results}
@@ -197,7 +197,7 @@ def test_the_event_loop_stays_free_during_a_maximum_size_request(server):
         stop.set()
         poller.join()
     assert r.status_code == 400 and "context length" in _error_shape(r)["message"]
-    assert slowest[0] < 0.2
+    assert slowest[0] < 0.2, slowest
     assert psutil.Process().memory_info().rss - rss_before < 200 * 2**20
 
 
