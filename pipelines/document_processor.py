@@ -21,7 +21,7 @@ from pipelines.text.normalize import NormalizeConfig, Normalizer
 from pipelines.text.quality_model import QualityModel, pareto_keep
 from pipelines.text.quality_signals import SignalFilter, compute_signals, filters_from_rules, first_failure
 from pipelines.text.sensitive import SensitiveListConfig, SensitiveWordFilter, opencc_converter
-from schemas.pretrain import RAW_PREFIX_BYTES, TEXT_PREFIX_CHARS
+from schemas.pretrain import TEXT_PREFIX_CHARS
 
 
 @dataclass(frozen=True)
@@ -99,11 +99,6 @@ class PretrainConfig:
         )
 
 
-def dead_letter(source: str, path: str, line: int | None, kind: str, message: str, raw: bytes | None) -> dict:
-    return {"source": source, "source_file": path, "source_line": line, "error_kind": kind,
-            "error": message, "raw": (raw or b"")[:RAW_PREFIX_BYTES]}
-
-
 class DocumentProcessor:
     """Builds the expensive tools once (OpenCC, fastText); then processes batches."""
 
@@ -130,23 +125,19 @@ class DocumentProcessor:
                 text = text_field(obj, settings.source.text_field)
             except BadRecord as e:
                 raw_bytes = raw if isinstance(raw, bytes) else repr(raw).encode("utf-8", "replace")
-                out.dead_letters.append(dead_letter(batch.source, batch.path, number, e.kind, str(e), raw_bytes))
-                c[f"dead_letter:{e.kind}"] += 1
+                out.dead_letter(batch.source, batch.path, number, e.kind, str(e), raw_bytes)
                 continue
             try:
                 self._document(obj, text, number, batch, settings, out)
             except Exception as e:  # noqa: BLE001 - a bug or a pathological record must not end the run
-                out.dead_letters.append(dead_letter(batch.source, batch.path, number, "processing_error",
-                                                    f"{type(e).__name__}: {e}", raw if isinstance(raw, bytes) else None))
-                c["dead_letter:processing_error"] += 1
+                out.dead_letter(batch.source, batch.path, number, "processing_error", f"{type(e).__name__}: {e}",
+                                raw if isinstance(raw, bytes) else None)
         self._score(out)
         if batch.error is not None:
             line, kind, message = batch.error
             c["read"] += 1
             c[f"source:{batch.source}:read"] += 1
-            c[f"dead_letter:{kind}"] += 1
-            out.dead_letters.append(dead_letter(batch.source, batch.path, line, kind, message, None))
-        c["dead_letter"] = len(out.dead_letters)
+            out.dead_letter(batch.source, batch.path, line, kind, message, None)
         c["rejected"] = len(out.rejected)
         c["written"] = len(out.documents)
         return out

@@ -10,6 +10,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
+from schemas.pretrain import RAW_PREFIX_BYTES
+
 
 class BadRecord(ValueError):
     """The record cannot become a document; `kind` is a short stable label."""
@@ -116,6 +118,17 @@ class RawBatch:
     error: tuple[int, str, str] | None = None   # (line, kind, message) when the file broke mid-read
 
 
+def printable(text: str) -> str:
+    """Text a Parquet string column can hold: what UTF-8 cannot encode is written as an escape."""
+    return str(text).encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def dead_letter_row(source: str, path: str, line: int | None, kind: str, message: str, raw: bytes | None) -> dict:
+    """The one shape of a dead letter (schemas.pretrain.DEAD_LETTER)."""
+    return {"source": source, "source_file": printable(path), "source_line": line, "error_kind": kind,
+            "error": printable(message)[:1000], "raw": (raw or b"")[:RAW_PREFIX_BYTES]}
+
+
 @dataclass
 class BatchResult:
     """What a pipeline's per-batch processor returns: kept records, rejections, dead letters, counters."""
@@ -123,3 +136,9 @@ class BatchResult:
     rejected: list[dict] = field(default_factory=list)
     dead_letters: list[dict] = field(default_factory=list)
     counts: Counter = field(default_factory=Counter)
+
+    def dead_letter(self, source: str, path: str, line: int | None, kind: str, message: str, raw: bytes | None) -> None:
+        """Records a dead letter and counts it (in total and by kind)."""
+        self.dead_letters.append(dead_letter_row(source, path, line, kind, message, raw))
+        self.counts["dead_letter"] += 1
+        self.counts[f"dead_letter:{kind}"] += 1

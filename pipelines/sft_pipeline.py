@@ -85,7 +85,8 @@ def run(argv: list[str] | None = None) -> dict:
         raise UsageError(f"missing {' and '.join(missing)}; see: python -m pipelines.sft --help")
     rules_path = _rules_path(argv)
     try:
-        rules = load_rules(rules_path, SFT_RULES_SCHEMA).data
+        loaded = load_rules(rules_path, SFT_RULES_SCHEMA)
+        rules = loaded.data
         sources = load_sft_sources(opts.sources)
         config = sft_config(rules, Path(rules_path).parent, {s.name: s for s in sources.sources})
         dedupe = mix_config(rules, config.taxonomy_path)
@@ -112,7 +113,7 @@ def run(argv: list[str] | None = None) -> dict:
         "kind": "sft", "schema_version": schema.SCHEMA_VERSION, "output": output, "code_version": mf.code_version(),
         "started": started, "finished": mf.now(), "seconds": round(time.monotonic() - t0, 2),
         "runner": options.view_as(StandardOptions).runner,
-        "rules": {"path": rules_path}, "sources_file": {"path": sources.path, "sha256": sources.sha256},
+        "rules": {"path": rules_path, "sha256": loaded.sha256}, "sources_file": {"path": sources.path, "sha256": sources.sha256},
         "sources": {s.name: {"format": s.format, "files": list(s.patterns), "label": s.label} for s in sources.sources},
         "counts": structured_counts(counts), **dedupe_sections(counts, dedupe),
         "mix": mix_report(output, config.taxonomy_path, (rules.get("mix") or {}).get("short_of_data_below", 0.5)),

@@ -23,6 +23,7 @@ from pipelines.beam.progress import Throughput
 from pipelines.dedupe.config import DedupeConfig
 from pipelines.dedupe.features import FeatureExtractor, chunk_ref
 from pipelines.manifest import join
+from pipelines.records import BatchResult
 from pipelines.readers import (RangeScan, RawBatch, Split, byte_ranges, match, plan_splits, plannable_in_ranges,
                                read_split, scan_range, splits_from_scans)
 
@@ -40,11 +41,6 @@ def per_process(key: str, build):
             _PROCESS_CACHE.pop(next(iter(_PROCESS_CACHE)))
         _PROCESS_CACHE[key] = build()
     return _PROCESS_CACHE[key]
-
-
-def _printable(text: str) -> str:
-    """Text a Parquet string column can hold: what UTF-8 cannot encode is written as an escape."""
-    return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def _input_stats(source: str, path: str, size: int, splits: int) -> tuple[str, dict]:
@@ -206,11 +202,11 @@ class CleanSplits(beam.DoFn):
     def _failed(self, batch: RawBatch, item: tuple, error: Exception) -> tuple:
         line, raw = item
         kind = "unencodable_string" if isinstance(error, UnicodeError) else "processing_error"
-        raw_bytes = raw if isinstance(raw, bytes) else _printable(repr(raw)).encode("utf-8")
-        row = {"source": batch.source, "source_file": _printable(batch.path), "source_line": line, "error_kind": kind,
-               "error": _printable(f"{type(error).__name__}: {error}")[:1000], "raw": raw_bytes[:2048]}
-        counts = {"read": 1, f"source:{batch.source}:read": 1, "dead_letter": 1, f"dead_letter:{kind}": 1}
-        return counts, None, None, self.cleaning.dead_letters([row])
+        result = BatchResult()
+        result.counts.update({"read": 1, f"source:{batch.source}:read": 1})
+        result.dead_letter(batch.source, batch.path, line, kind, f"{type(error).__name__}: {error}",
+                           raw if isinstance(raw, bytes) else repr(raw).encode("utf-8", "backslashreplace"))
+        return self._tables(result)
 
     def teardown(self):
         self.throughput.done()

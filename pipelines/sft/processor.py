@@ -15,7 +15,7 @@ from pipelines.sft.adapters import Rejected, adapt, rejected_row
 from pipelines.sft.record_rules import RecordCleaner, build_sensitive_filters
 from pipelines.sft.sources import SftSource
 from pipelines.sft.taxonomy import load_taxonomy
-from schemas.pretrain import RAW_PREFIX_BYTES, TEXT_PREFIX_CHARS
+from schemas.pretrain import TEXT_PREFIX_CHARS
 
 
 @dataclass(frozen=True)
@@ -54,7 +54,7 @@ class SftProcessor:
                 records = adapt(decode_line(raw), source.format, source.name, f"{source.name}:{line}", source.field_map,
                                 source_file=batch.path, source_line=line)
             except BadRecord as e:
-                self._dead_letter(out, batch, line, e.kind, str(e), raw)
+                out.dead_letter(batch.source, batch.path, line, e.kind, str(e), raw)
                 continue
             except Rejected as e:
                 out.rejected.append(rejected_row(e, source.name, batch.path, line))
@@ -70,7 +70,7 @@ class SftProcessor:
             line, kind, message = batch.error
             out.counts["read"] += 1
             out.counts[f"source:{source.name}:read"] += 1
-            self._dead_letter(out, batch, line, kind, message, b"")
+            out.dead_letter(batch.source, batch.path, line, kind, message, b"")
         out.counts["cleaned"] += len(out.documents)         # "written" is counted where the output is written
         return out
 
@@ -94,12 +94,6 @@ class SftProcessor:
         for flag in cleaned.get("flags") or []:
             out.counts[f"stage:{flag.split(':')[0]}"] += 1
 
-    @staticmethod
-    def _dead_letter(out: BatchResult, batch: RawBatch, line: int, kind: str, message: str, raw: bytes) -> None:
-        out.dead_letters.append({"source": batch.source, "source_file": batch.path, "source_line": line,
-                                 "error_kind": kind, "error": message, "raw": raw[:RAW_PREFIX_BYTES]})
-        out.counts["dead_letter"] += 1
-        out.counts[f"dead_letter:{kind}"] += 1
 
 
 def sft_config(rules: dict, rules_dir: str | Path, sources: dict[str, SftSource]) -> SftConfig:
