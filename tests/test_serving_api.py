@@ -219,12 +219,16 @@ def test_validation_through_openai_client(server):
 
 def test_health_metrics_and_index(server):
     assert httpx.get(f"{server.url}/health").json()["status"] == "ok"
+    # Its own requests: with pytest-xdist, this module's other tests may run on another worker's server.
+    ok = httpx.post(f"{server.url}/v1/chat/completions", json={"messages": [{"role": "user", "content": "hi"}], "max_tokens": 3})
+    bad = httpx.post(f"{server.url}/v1/chat/completions", json={"messages": []})
+    assert (ok.status_code, bad.status_code) == (200, 400)
     text = httpx.get(f"{server.url}/metrics").text
     for name in ("serving_requests_total", "serving_prompt_tokens_total", "serving_completion_tokens_total",
                  "serving_request_latency_seconds_bucket", "serving_active_generations"):
         assert name in text
     assert 'endpoint="/v1/chat/completions",status="200"' in text
-    assert 'endpoint="/v1/chat/completions",status="400"' in text   # the validation tests ran before
+    assert 'endpoint="/v1/chat/completions",status="400"' in text
     assert httpx.get(f"{server.url}/").status_code == 200
 
 
