@@ -11,7 +11,7 @@ from typing import Iterable, Iterator
 import numpy as np
 import pyarrow as pa
 
-from pipelines.text.minhash import splitmix64
+from pipelines.text.hashing import splitmix64
 
 
 def shard_of(keys: np.ndarray, n_shards: int) -> np.ndarray:

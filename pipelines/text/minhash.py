@@ -35,6 +35,8 @@ from typing import Iterable, Sequence
 import numpy as np
 import xxhash
 
+from pipelines.text.hashing import GOLDEN, splitmix64
+
 EMPTY_VALUE = np.uint64(np.iinfo(np.uint64).max)
 
 _WS = re.compile(r"\s+")
@@ -291,16 +293,6 @@ def estimated_jaccard(sig_a: np.ndarray, sig_b: np.ndarray) -> float:
 
 # --- LSH band keys -------------------------------------------------------------------------
 
-_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
-_M1 = np.uint64(0xBF58476D1CE4E5B9)
-_M2 = np.uint64(0x94D049BB133111EB)
-
-
-def splitmix64(z: np.ndarray) -> np.ndarray:
-    """The splitmix64 finaliser: a fast 64-bit mix (uint64 wraparound on purpose)."""
-    z = (z ^ (z >> np.uint64(30))) * _M1
-    z = (z ^ (z >> np.uint64(27))) * _M2
-    return z ^ (z >> np.uint64(31))
 
 
 def _band_hashes(sigs: np.ndarray, bands: int, rows: int) -> np.ndarray:
@@ -309,7 +301,7 @@ def _band_hashes(sigs: np.ndarray, bands: int, rows: int) -> np.ndarray:
     with np.errstate(over="ignore"):
         h = np.full(r.shape[:2], np.uint64(rows), dtype=np.uint64)
         for j in range(rows):
-            h = splitmix64(h ^ (r[:, :, j] + _GOLDEN * np.uint64(j + 1)))
+            h = splitmix64(h ^ (r[:, :, j] + GOLDEN * np.uint64(j + 1)))
     return h
 
 
@@ -322,4 +314,4 @@ def band_keys(sigs: np.ndarray, config: MinHashConfig = MinHashConfig()) -> np.n
         raise ValueError(f"expected (n, {config.num_perm}) signatures, got {sigs.shape}")
     h = _band_hashes(sigs, config.bands, config.rows)
     with np.errstate(over="ignore"):
-        return splitmix64(h + _GOLDEN * np.arange(1, config.bands + 1, dtype=np.uint64)[None, :])
+        return splitmix64(h + GOLDEN * np.arange(1, config.bands + 1, dtype=np.uint64)[None, :])

@@ -71,6 +71,7 @@ import numpy as np
 import xxhash
 
 from pipelines.text.chinese import HAN_RANGES
+from pipelines.text.hashing import splitmix64_step
 
 __all__ = [
     "TfidfConfig", "DocumentFrequencies", "TfidfVectorizer",
@@ -82,9 +83,6 @@ _CHAR_LANGS = ("zh", "ja", "ko")
 _jieba = None
 
 _U64 = np.uint64
-_GOLDEN = _U64(0x9E3779B97F4A7C15)
-_MIX1 = _U64(0xBF58476D1CE4E5B9)
-_MIX2 = _U64(0x94D049BB133111EB)
 # Namespace tags in the top bits of a 64-bit key (code points need 21 bits, a bigram 42).
 _TAG_UNI = _U64(1 << 60)
 _TAG_BI = _U64(2 << 60)
@@ -241,13 +239,6 @@ def _codepoints(text: str) -> np.ndarray:
     return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), np.uint32)
 
 
-def _splitmix64(x: np.ndarray) -> np.ndarray:
-    z = x + _GOLDEN
-    z = (z ^ (z >> _U64(30))) * _MIX1
-    z = (z ^ (z >> _U64(27))) * _MIX2
-    return z ^ (z >> _U64(31))
-
-
 def _to_buckets(h: np.ndarray, n_buckets: int) -> np.ndarray:
     if n_buckets & (n_buckets - 1) == 0:
         return (h & _U64(n_buckets - 1)).astype(np.uint32)
@@ -273,14 +264,14 @@ def _items(cps: np.ndarray, n_buckets: int):
         starts = np.flatnonzero(np.diff(wpos, prepend=-2) != 1)    # run starts, in wpos index
         lengths = np.diff(starts, append=len(wpos))
         offset = np.arange(len(wpos)) - np.repeat(starts, lengths)
-        ch = _splitmix64(cps[wpos].astype(np.uint64) | (offset.astype(np.uint64) << _U64(21)) | _TAG_WCHAR)
+        ch = splitmix64_step(cps[wpos].astype(np.uint64) | (offset.astype(np.uint64) << _U64(21)) | _TAG_WCHAR)
         word_key = np.add.reduceat(ch, starts) ^ (lengths.astype(np.uint64) << _U64(40)) ^ _TAG_WORD
         word_pos = wpos[starts]
     else:
         word_key, word_pos = np.empty(0, np.uint64), np.empty(0, np.int64)
-    return (uni_pos, _to_buckets(_splitmix64(uni_key), n_buckets),
-            bi_pos, _to_buckets(_splitmix64(bi_key), n_buckets),
-            word_pos, _to_buckets(_splitmix64(word_key), n_buckets))
+    return (uni_pos, _to_buckets(splitmix64_step(uni_key), n_buckets),
+            bi_pos, _to_buckets(splitmix64_step(bi_key), n_buckets),
+            word_pos, _to_buckets(splitmix64_step(word_key), n_buckets))
 
 
 def _batch_codepoints(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
