@@ -59,6 +59,20 @@ def vocab_size(lm) -> int:
     return int(getattr(lm.model.config, "vocab_size", None) or len(lm.tokenizer))
 
 
+def longest_token_bytes(tokenizer) -> int:
+    """An upper bound of the text bytes one token covers: the longest vocabulary entry in UTF-8 (a
+    byte-level or sentencepiece entry is never shorter than the text it stands for)."""
+    return max((len(t.encode("utf-8", "surrogatepass")) for t in tokenizer.get_vocab()), default=1) or 1
+
+
+def refuse_if_surely_too_long(text_bytes: int, lm, token_bytes: int, param: str) -> None:
+    """A prompt with more bytes than the context holds tokens of the longest kind cannot fit: refused
+    before tokenizing it, which would cost memory and time for nothing."""
+    if text_bytes > lm.context_length * token_bytes:
+        raise _bad(f"the prompt has at least {text_bytes // token_bytes} tokens; this model's context length is "
+                   f"{lm.context_length}", param)
+
+
 class Metrics:
     def __init__(self, state: "State"):
         from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
@@ -89,6 +103,7 @@ class State:
         self.engine: GenerationEngine | None = None
         self.error: str | None = None
         self.created = int(time.time())
+        self.token_bytes = 1            # the longest vocabulary entry in bytes, once loaded
 
 
 def create_app(loaded: Any, max_concurrent: int = 32, max_batch_size: int = 16, max_body_bytes: int = 1 << 20,
@@ -101,6 +116,7 @@ def create_app(loaded: Any, max_concurrent: int = 32, max_batch_size: int = 16, 
     metrics = Metrics(state)
 
     def ready(lm) -> None:
+        state.token_bytes = longest_token_bytes(lm.tokenizer)
         state.engine = GenerationEngine(lm, max_batch_size=max_batch_size, max_concurrent=max_concurrent)
         state.loaded = lm
 
@@ -232,6 +248,8 @@ def create_app(loaded: Any, max_concurrent: int = 32, max_batch_size: int = 16, 
         engine = engine_or_503()
         body = await body_of(request)
         clean = checked(v.messages, body)
+        refuse_if_surely_too_long(sum(len(m["content"].encode("utf-8")) for m in clean), state.loaded, state.token_bytes,
+                                  "messages")
         # Tokenizing a long prompt is CPU work: off the event loop, so /health and streams stay live.
         prompt_ids = await asyncio.to_thread(render_chat, clean)
         return await generate(request, engine, body, prompt_ids, chat=True)
@@ -242,6 +260,7 @@ def create_app(loaded: Any, max_concurrent: int = 32, max_batch_size: int = 16, 
         body = await body_of(request)
         prompt = checked(v.prompt, body, vocab_size(state.loaded))
         if isinstance(prompt, str):
+            refuse_if_surely_too_long(len(prompt.encode("utf-8")), state.loaded, state.token_bytes, "prompt")
             tok = state.loaded.tokenizer
             prompt_ids = await asyncio.to_thread(lambda: tok(prompt, add_special_tokens=False)["input_ids"])
         else:

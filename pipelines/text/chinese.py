@@ -15,7 +15,33 @@ from dataclasses import dataclass
 import opencc
 
 
-HAN_RANGES = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f"
+# The one table of CJK code-point spans, with named subsets where coverage must differ.
+HAN_BMP_SPANS = ((0x3400, 0x4DBF),    # CJK extension A
+                 (0x4E00, 0x9FFF),    # CJK unified ideographs
+                 (0xF900, 0xFAFF))    # CJK compatibility ideographs
+HAN_SPANS = HAN_BMP_SPANS + ((0x20000, 0x2FA1F),)    # + extensions B-F and the compatibility supplement
+# Every script written without spaces between words (a word boundary never falls inside a run of these).
+CJK_SPANS = (
+    (0x2E80, 0x2FDF),    # CJK radicals, Kangxi radicals
+    (0x3005, 0x3007),    # 々 〆 〇
+    (0x3021, 0x3029),    # Hangzhou numerals
+    (0x3040, 0x30FF),    # hiragana, katakana
+    (0x3100, 0x312F),    # bopomofo (ㄉ in 他妈ㄉ王八蛋)
+    (0x31A0, 0x31BF),    # bopomofo extended
+    (0x31F0, 0x31FF),    # katakana phonetic extensions
+    *HAN_BMP_SPANS[:2],
+    (0xAC00, 0xD7AF),    # hangul syllables
+    HAN_BMP_SPANS[2],
+    (0x20000, 0x3FFFF),  # CJK extensions B-H (𨳒, 𡳞 ...)
+)
+
+
+def char_class(spans) -> str:
+    """The inside of a regex character class for code-point spans."""
+    return "".join(f"{chr(lo)}-{chr(hi)}" for lo, hi in spans)
+
+
+HAN_RANGES = char_class(HAN_SPANS)
 HAN = re.compile(f"[{HAN_RANGES}]")
 KANA = re.compile("[\u3041-\u3096\u30a1-\u30fa]")   # kana letters, not the middle dot ・ that Chinese uses too
 
@@ -23,7 +49,7 @@ KANA = re.compile("[\u3041-\u3096\u30a1-\u30fa]")   # kana letters, not the midd
 def _traditional_only_chars() -> re.Pattern:
     """A character class of every Han character that OpenCC t2s changes (~3k of them)."""
     t2s = opencc.OpenCC("t2s")
-    chars = [chr(c) for lo, hi in ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF)) for c in range(lo, hi + 1)]
+    chars = [chr(c) for lo, hi in HAN_BMP_SPANS for c in range(lo, hi + 1)]
     converted = t2s.convert("\n".join(chars)).split("\n")
     if len(converted) != len(chars):          # never seen; fall back to one call per character
         converted = [t2s.convert(c) for c in chars]

@@ -37,6 +37,8 @@ from typing import Callable
 
 import ahocorasick
 
+from pipelines.text.chinese import CJK_SPANS
+
 __all__ = [
     "WordListError",
     "load_wordlist",
@@ -61,20 +63,7 @@ class WordListError(ValueError):
 # Scripts written without spaces between words: a character of these is never
 # a word boundary problem for a Latin term, and a term containing one matches
 # as a substring.
-_CJK_RANGES = (
-    (0x2E80, 0x2FDF),    # CJK radicals, Kangxi radicals
-    (0x3005, 0x3007),    # 々 〆 〇
-    (0x3021, 0x3029),    # Hangzhou numerals
-    (0x3040, 0x30FF),    # hiragana, katakana
-    (0x3100, 0x312F),    # bopomofo (ㄉ in 他妈ㄉ王八蛋)
-    (0x31A0, 0x31BF),    # bopomofo extended
-    (0x31F0, 0x31FF),    # katakana phonetic extensions
-    (0x3400, 0x4DBF),    # CJK extension A
-    (0x4E00, 0x9FFF),    # CJK unified ideographs
-    (0xAC00, 0xD7AF),    # hangul syllables
-    (0xF900, 0xFAFF),    # CJK compatibility ideographs
-    (0x20000, 0x3FFFF),  # CJK extensions B-H (𨳒, 𡳞 ...)
-)
+_CJK_RANGES = CJK_SPANS
 
 
 def _is_cjk_char(c: str) -> bool:
