@@ -114,11 +114,6 @@ def write_manifest(output: str, manifest: dict) -> None:
     write_json_atomically(join(output, MANIFEST), manifest)
 
 
-def write_json(path: str, data: dict) -> None:
-    with FileSystems.create(path, mime_type="application/json", compression_type=CompressionTypes.UNCOMPRESSED) as f:
-        f.write(json.dumps(data, ensure_ascii=False, indent=1).encode("utf-8"))
-
-
 def read_json(path: str) -> dict:
     with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as f:
         return json.loads(f.read().decode("utf-8"))

@@ -36,8 +36,6 @@ from pipelines.sources import SourcesError, SourcesFile, load_sources
 from schemas import pretrain as schema
 
 __all__ = ["DEFAULT_RULES", "PretrainOptions", "UsageError", "build_pipeline", "run", "main"]
-OUTPUT_SCHEMAS = {"data": schema.DOCUMENT, "rejected": schema.REJECTED, "dead_letter": schema.DEAD_LETTER,
-                  "sampled_out": schema.SAMPLED}
 log = logging.getLogger("pipelines.pretrain")
 
 
