@@ -77,27 +77,34 @@ def _wait_for(address: str, workers: int, timeout: float, process: subprocess.Po
     raise TimeoutError(f"the cluster at {address} did not get {workers} worker(s) within {timeout:.0f} s")
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.waitpid(pid, os.WNOHANG)            # reaps it when this process started it
+    except ChildProcessError:
+        pass
+    try:
+        os.kill(pid, 0)
+        return True
+    except ProcessLookupError:
+        return False
+
+
 def stop(state: str | Path = ".cluster") -> bool:
     """Ends the cluster's process groups by the ids `start` recorded; False when none was recorded."""
     path = Path(state) / "cluster.json"
     if not path.exists():
         return False
     for pid in reversed(json.loads(path.read_text())["pids"]):
-        for sig in (signal.SIGTERM, signal.SIGKILL):
+        for sig in (signal.SIGTERM, signal.SIGKILL):        # politely, then for sure
             try:
                 os.killpg(pid, sig)
             except ProcessLookupError:
                 break
-            for _ in range(50):
-                try:
-                    os.kill(pid, 0)
-                    os.waitpid(pid, os.WNOHANG)
-                except (ProcessLookupError, ChildProcessError):
-                    break
+            deadline = time.monotonic() + 5
+            while _alive(pid) and time.monotonic() < deadline:
                 time.sleep(0.1)
-            else:
-                continue
-            break
+            if not _alive(pid):
+                break
     path.unlink()
     return True
 

@@ -16,10 +16,10 @@ from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 
 from pipelines.records import DEFAULT_MAX_RECORD_BYTES, RawBatch, TooLong
+from schemas.pretrain import RAW_PREFIX_BYTES
 
 _SCAN_CHUNK = 4 << 20
 _BOM = b"\xef\xbb\xbf"
-_PREFIX_BYTES = 2048        # what a record too long to read keeps of itself
 
 
 
@@ -165,7 +165,7 @@ def _lines(split: Split, max_bytes: int = DEFAULT_MAX_RECORD_BYTES) -> Iterator[
                 return
             size = len(raw)
             if size > max_bytes and not raw.endswith(b"\n"):
-                prefix = raw[:_PREFIX_BYTES]
+                prefix = raw[:RAW_PREFIX_BYTES]      # what a record too long to read keeps of itself
                 while raw and not raw.endswith(b"\n"):
                     raw = readline(1 << 20)
                     size += len(raw)

@@ -10,7 +10,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from schemas.pretrain import RAW_PREFIX_BYTES
+from schemas.pretrain import RAW_PREFIX_BYTES, TEXT_PREFIX_CHARS
 
 
 class BadRecord(ValueError):
@@ -82,7 +82,7 @@ def too_long_reject(source: str, path: str, line: int, size: int, prefix: bytes,
     return {"id": f"{path}:{line}", "source": source, "rule": "too_long",
             "reason": f"record of {size} bytes is over the limit of {limit} bytes (reader.max_record_bytes)",
             "value": float(size), "threshold": float(limit),
-            "text_prefix": prefix.decode("utf-8", "replace")[:500], "lang": None, "source_file": path, "source_line": line}
+            "text_prefix": prefix.decode("utf-8", "replace")[:TEXT_PREFIX_CHARS], "lang": None, "source_file": path, "source_line": line}
 
 
 def oversize(raw, limit: int) -> tuple[int, bytes] | None:
@@ -94,7 +94,7 @@ def oversize(raw, limit: int) -> tuple[int, bytes] | None:
         size = sum(len(v.encode("utf-8", "surrogatepass")) if isinstance(v, str) else len(v) if isinstance(v, bytes) else 0
                    for v in raw.values())
         if size > limit:
-            return size, repr(raw)[:2048].encode("utf-8", "backslashreplace")
+            return size, repr(raw)[:RAW_PREFIX_BYTES].encode("utf-8", "backslashreplace")
     return None
 
 

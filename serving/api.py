@@ -33,7 +33,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from serving import validation as v
 from serving.engine import EngineBusy, GenerationEngine, SamplingParams
-from serving.guards import RequestGuards, default_allowed_hosts
+from serving.guards import RequestGuards, default_allowed_hosts, error_body
 
 STATIC = Path(__file__).resolve().parent / "static"
 JSON_ROUTES = frozenset({"/v1/chat/completions", "/v1/completions"})
@@ -46,9 +46,9 @@ class APIError(Exception):
         super().__init__(message)
         self.status, self.message, self.param, self.type, self.code = status, message, param, type_, code
 
-    def response(self) -> JSONResponse:
-        return JSONResponse({"error": {"message": self.message, "type": self.type, "param": self.param,
-                                       "code": self.code}}, status_code=self.status)
+    def response(self) -> Response:
+        return Response(error_body(self.message, self.type, self.param, self.code), status_code=self.status,
+                        media_type="application/json")
 
 
 def _bad(message: str, param: str | None = None) -> APIError:
@@ -412,7 +412,7 @@ def create_app(loaded: Any, max_concurrent: int = 32, max_batch_size: int = 16, 
                     yield f"data: {json.dumps(obj)}\n\n"
                 yield "data: [DONE]\n\n"
             except RuntimeError as e:      # this stream's generation failed: an error event ends it
-                yield f"data: {json.dumps({'error': {'message': str(e), 'type': 'server_error', 'param': None, 'code': None}})}\n\n"
+                yield f"data: {error_body(str(e), 'server_error').decode()}\n\n"
                 yield "data: [DONE]\n\n"
             finally:
                 req.cancel()
