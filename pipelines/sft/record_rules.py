@@ -36,8 +36,10 @@ from typing import Any, Callable, Protocol
 
 import yaml
 
-from pipelines.text.chinese import HAN, HAN_RANGES, KANA, ScriptConfig, ScriptConverter
+from pipelines.text.chinese import HAN, HAN_RANGES, ScriptConfig, ScriptConverter
+from pipelines.text.fold import compact as fold   # what "the same text" compares (tests import it here)
 from pipelines.text.langid import LangIdConfig, LanguageIdentifier
+from pipelines.text.language import CLEANER, DENSE_SCRIPT, LangRule, mostly_han
 from pipelines.text.normalize import TAG, NormalizeConfig, Normalizer
 
 __all__ = ["RecordCleaner", "SftRulesError", "load_sft_rules", "load_replacements", "build_sensitive_filter",
@@ -51,7 +53,6 @@ CLEANING_IDS = ("special_tokens", "invisible_chars", "html_residue", "template_r
 
 Rejection = tuple[str, str]
 
-_FOLD_DROP = re.compile(r"[\W_]+")
 _CODE_SYMBOL = re.compile(r"[=(){}\[\]<>;_/*+\-#$%^&|\\~`@0-9]")
 _CODE_FENCE = "```"
 _HSPACE_RUN = re.compile(r"[^\S\n]+")
@@ -193,11 +194,6 @@ def build_sensitive_filters(rules: dict, base_dir: str | os.PathLike) -> dict | 
 
 
 # --------------------------------------------------------------------------- helpers
-def fold(text: str) -> str:
-    """Lowercase, without spaces, punctuation and symbols: what "the same text" compares."""
-    return _FOLD_DROP.sub("", text.lower())
-
-
 def _bigrams(s: str) -> set[str]:
     return {s[i:i + 2] for i in range(len(s) - 1)} if len(s) > 1 else {s}
 
@@ -379,26 +375,20 @@ class RecordCleaner:
 
     @staticmethod
     def _han_heavy(text: str, min_han_zh: float) -> bool:
-        return len(HAN.findall(text)) >= min_han_zh * max(1, _letters(text))
+        """Chinese by script alone (the zh half of :meth:`text_lang`)."""
+        return mostly_han(text, min_han_zh)
 
-    def text_lang(self, text: str, min_score_en: float = 0.6, min_han_zh: float = 0.5,
-                  max_han_en: float = 0.02) -> str:
-        """"zh", "en", or "" (undecided: too mixed, unsure or another language)."""
-        letters = _letters(text)
-        if not letters:
-            return ""
-        han = len(HAN.findall(text))
-        if han >= min_han_zh * letters and not KANA.search(text):
-            return "zh"
-        if han > max_han_en * letters:
-            return ""
-        lang, score = self.langid(text)
-        return "en" if lang == "en" and score >= min_score_en else ""
+    def text_lang(self, text: str, min_score_en: float = CLEANER.en_min_score,
+                  min_han_zh: float = CLEANER.zh_min_han_share, max_han_en: float = CLEANER.en_max_han_share) -> str:
+        """"zh", "en", or "" (undecided: too mixed, unsure or another language):
+        :data:`pipelines.text.language.CLEANER` with these thresholds, fastText loaded only if needed."""
+        rule = LangRule(zh_min_han_share=min_han_zh, en_max_han_share=max_han_en, en_min_score=min_score_en)
+        return rule.decide(text, lambda t: self.langid(t))
 
     @staticmethod
     def _quick_lang(text: str) -> str:
-        letters = _letters(text)
-        return "zh" if letters and len(HAN.findall(text)) >= 0.3 * letters else "en"
+        """"zh" or "en" by script (kana counts as dense too): picks a bare refusal's letter budget."""
+        return DENSE_SCRIPT.decide(text)
 
     # ------------------------------------------------------------------ cleaning
     def _html_allowed(self, text: str, instruction_low: str) -> bool:

@@ -47,6 +47,8 @@ from typing import Any, Iterable
 import ahocorasick
 import yaml
 
+from pipelines.text.language import TAXONOMY
+
 LANGS = ("zh", "en")
 HOWS = ("source_default", "cues", "fallback")
 N_CATEGORIES = 10
@@ -70,8 +72,6 @@ BELLE_CLASS_TO_CATEGORY = {
 }
 
 _ID_RE = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$")
-_HAN_RE = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
-_LATIN_RE = re.compile(r"[A-Za-z]")
 
 
 @dataclass(frozen=True)
@@ -126,12 +126,9 @@ def _is_word_char(ch: str) -> bool:
 
 
 def detect_lang(text: str) -> str:
-    """'zh' when Han characters are at least 20 % of Han + Latin letters, else 'en'."""
-    han = len(_HAN_RE.findall(text))
-    if not han:
-        return "en"
-    latin = len(_LATIN_RE.findall(text))
-    return "zh" if han >= 0.2 * (han + latin) else "en"
+    """The cue set of a record of unknown language: 'zh' when Han characters are at least 20 %
+    of its letters (kana allowed), else 'en' (:data:`pipelines.text.language.TAXONOMY`)."""
+    return TAXONOMY.decide(text)
 
 
 def normalize_class(name: str) -> str:

@@ -1,6 +1,7 @@
 """Exact-dedupe key: copies that differ only in spacing, punctuation or case share a key.
 
-Pure function, no Beam import. The key is a hex blake2b digest (16 bytes) of the folded text:
+Pure function, no Beam import. The key is a hex blake2b digest (16 bytes) of the folded text
+(:func:`pipelines.text.fold.compact`):
 
 * NFKC normalisation (full-width Latin letters and digits become ASCII: ``Ａ１`` -> ``A1``),
 * case folding (``str.casefold``),
@@ -20,29 +21,14 @@ from __future__ import annotations
 import functools
 import hashlib
 import sys
-import unicodedata
 from typing import Sequence
 
 import numpy as np
 
+from pipelines.text.fold import casefold, drop_table
+from pipelines.text.fold import compact as fold   # the folded form exact_key hashes (for debugging and tests)
+
 DIGEST_SIZE = 16
-_DROP_CATEGORIES = ("P", "S", "Z", "Cc", "Cf")
-
-
-@functools.lru_cache(maxsize=1)
-def _drop_table() -> dict[int, None]:
-    """str.translate table deleting every code point to drop (built once per process, ~0.5 s).
-    translate measured ~3x faster than one regex character class of the same code points."""
-    # Planes 0-3 and 14 hold every assigned whitespace/punctuation/symbol/control/format character
-    # (planes 15-16 are private use, category Co); scanning only those takes a fifth of the time.
-    ranges = (range(0, 0x40000), range(0xE0000, 0xE1000))
-    return {cp: None for r in ranges for cp in r
-            if chr(cp).isspace() or unicodedata.category(chr(cp)).startswith(_DROP_CATEGORIES)}
-
-
-def fold(text: str) -> str:
-    """The folded form that :func:`exact_key` hashes (exposed for debugging and tests)."""
-    return unicodedata.normalize("NFKC", text).casefold().translate(_drop_table())
 
 
 def exact_key(text: str) -> str:
@@ -61,7 +47,7 @@ def exact_hash(text: str, casefolded: str | None = None) -> int:
 @functools.lru_cache(maxsize=1)
 def _drop_mask() -> np.ndarray:
     mask = np.zeros(sys.maxunicode + 1, dtype=bool)
-    mask[list(_drop_table())] = True
+    mask[list(drop_table())] = True
     return mask
 
 
@@ -69,7 +55,7 @@ def exact_hashes(texts: Sequence[str], casefolded: Sequence[str] | None = None) 
     """uint64 exact keys of many texts: blake2b-64 of the UTF-32 code points left after the
     fold (or of the original text when none are left). The dropping is one numpy mask over
     all texts at once; casefolded: the texts after NFKC + casefold, if the caller has them."""
-    folded = list(casefolded) if casefolded is not None else [unicodedata.normalize("NFKC", t).casefold() for t in texts]
+    folded = list(casefolded) if casefolded is not None else [casefold(t) for t in texts]
     out = np.empty(len(texts), dtype=np.uint64)
     if not texts:
         return out

@@ -12,10 +12,9 @@ from importlib import resources
 
 import fasttext
 
-from pipelines.text.chinese import HAN, KANA
+from pipelines.text.language import mostly_han
 
 _NEWLINES = re.compile(r"\s+")
-_LETTER = re.compile(r"[^\W\d_]")
 
 
 def bundled_model_path() -> str:
@@ -66,7 +65,5 @@ class LanguageIdentifier:
         return "other", score
 
     def _mostly_han(self, sample: str) -> bool:
-        if KANA.search(sample):
-            return False
-        letters = len(_LETTER.findall(sample))
-        return letters > 0 and len(HAN.findall(sample)) >= self.config.han_share_zh * letters
+        """The script rule of :mod:`pipelines.text.language` with han_share_zh."""
+        return mostly_han(sample, self.config.han_share_zh)

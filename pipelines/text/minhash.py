@@ -28,13 +28,13 @@ from __future__ import annotations
 
 import functools
 import re
-import unicodedata
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
 import numpy as np
 import xxhash
 
+from pipelines.text.fold import casefold as fold   # NFKC + casefold: the form shingles are taken from
 from pipelines.text.hashing import GOLDEN, splitmix64
 
 EMPTY_VALUE = np.uint64(np.iinfo(np.uint64).max)
@@ -60,7 +60,7 @@ def shingles(text: str, lang: str, char_n: int = 5, word_n: int = 3) -> set[byte
     text; a text with no words but other visible characters yields the folded text; an
     empty or whitespace-only text yields the empty set.
     """
-    folded = unicodedata.normalize("NFKC", text).casefold()
+    folded = fold(text)
     if _is_char_lang(lang):
         s = _WS.sub("", folded)
         if not s:
@@ -81,7 +81,7 @@ def shingle_hashes(text: str, lang: str, char_n: int = 5, word_n: int = 3, seed:
 
     A character n-gram's hash is a mix of a seeded linear combination of its code points; a
     word n-gram's, of its words' xxh3 hashes. Sorted, unique; empty text gives an empty array."""
-    folded = unicodedata.normalize("NFKC", text).casefold()
+    folded = fold(text)
     if _is_char_lang(lang):
         s = _WS.sub("", folded)
         if len(s) <= char_n:
@@ -101,14 +101,6 @@ def shingle_hashes(text: str, lang: str, char_n: int = 5, word_n: int = 3, seed:
     for k in range(1, n):
         h += units[k:k + m] * coeff[k]          # uint64 wraparound on purpose
     return np.unique(splitmix64(h))
-
-
-def fold(text: str) -> str:
-    """NFKC + case folding: the form shingles are taken from. ASCII text is its own NFKC form,
-    and its case folding is lower-casing: the fast path for most English documents."""
-    if text.isascii():
-        return text.lower()
-    return unicodedata.normalize("NFKC", text).casefold()
 
 
 def batch_shingle_hashes(texts: Sequence[str], langs: Sequence[str], char_n: int = 5, word_n: int = 3,

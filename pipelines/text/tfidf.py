@@ -71,6 +71,7 @@ import numpy as np
 import xxhash
 
 from pipelines.text.chinese import HAN_RANGES
+from pipelines.text.fold import casefold
 from pipelines.text.hashing import splitmix64_step
 
 __all__ = [
@@ -114,15 +115,11 @@ def _is_word_token(tok: str) -> bool:
     return False
 
 
-def _fold(text: str) -> str:
-    return unicodedata.normalize("NFKC", text).casefold()
-
-
 def tokens(text: str, lang: str) -> list[str]:
     """Chinese / Japanese / Korean ('zh*', 'ja*', 'ko*'): jieba words (HMM off), NFKC +
     case-folded, tokens of only whitespace/punctuation/symbols dropped.
     Other languages: NFKC + case-folded runs of letters/digits."""
-    folded = _fold(text)
+    folded = casefold(text)
     if lang and lang.lower().startswith(_CHAR_LANGS):
         return [t for t in _get_jieba().lcut(folded, HMM=False) if _is_word_token(t)]
     return _WORD.findall(folded)
@@ -208,9 +205,9 @@ class _Tables:
 
         pairs = np.zeros((len(cps), 2), np.uint32)              # "c\0c\0...": \0 never composes
         pairs[:, 0] = cps
-        parts = _fold(pairs.tobytes().decode("utf-32-le")).split("\x00")[:-1]
+        parts = casefold(pairs.tobytes().decode("utf-32-le")).split("\x00")[:-1]
         if len(parts) != len(cps):                              # never seen; slow but exact
-            parts = [_fold(chr(c)) for c in cps.tolist()]
+            parts = [casefold(chr(c)) for c in cps.tolist()]
         lens = np.fromiter(map(len, parts), np.int64, count=len(cps))
         single = np.frombuffer("".join(p if len(p) == 1 else "\x00" for p in parts).encode("utf-32-le"), np.uint32)
         fold = np.arange(_MAX_CP, dtype=np.uint32)
@@ -285,7 +282,7 @@ def _batch_codepoints(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         return t.fold[raw], starts
     # Documents with a character the per code point table cannot fold exactly: unicodedata.
     hard_docs = set(np.unique(np.searchsorted(starts, hard_pos, "right") - 1).tolist())
-    texts = [_fold(s) if i in hard_docs else s for i, s in enumerate(texts)]
+    texts = [casefold(s) if i in hard_docs else s for i, s in enumerate(texts)]
     raw = _codepoints("\x00".join(texts))
     lengths = np.fromiter(map(len, texts), np.int64, count=len(texts)) + 1
     starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))
@@ -468,7 +465,7 @@ def _tokens_df(toks: Sequence[str], df: np.ndarray, n_buckets: int) -> np.ndarra
 
 def token_df(token: str, df: np.ndarray, n_buckets: int) -> int:
     """DF of one TF-IDF token (folded with NFKC + casefold first, as :func:`tokens` does)."""
-    return int(_tokens_df([_fold(token)], np.asarray(df), _check_buckets(n_buckets))[0])
+    return int(_tokens_df([casefold(token)], np.asarray(df), _check_buckets(n_buckets))[0])
 
 
 def _empty_vector() -> tuple[np.ndarray, np.ndarray]:
