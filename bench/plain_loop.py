@@ -17,6 +17,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from pipelines.core import counters as C
 from pipelines.document_processor import DocumentProcessor, PretrainConfig
 from pipelines.rules import DEFAULT_RULES, RULES_SCHEMA
 from pipelines.readers import match, plan_splits, read_split
@@ -41,7 +42,7 @@ def main(argv=None) -> int:
     for source in sources.sources:
         for pattern in source.patterns:
             for path, size in match(pattern):
-                counts["input_bytes"] += size
+                counts[C.total("input_bytes")] += size
                 for split in plan_splits(source.name, source.format, path, size, config.split_bytes):
                     for batch in read_split(split, config.batch_records, config.batch_bytes):
                         result = processor.process(batch)
@@ -51,7 +52,7 @@ def main(argv=None) -> int:
                                 writers[name].write_table(pa.Table.from_pylist(rows, schema=writers[name].schema))
     for w in writers.values():
         w.close()
-    print(json.dumps({"seconds": round(time.monotonic() - t0, 2), "counts": {k: counts[k] for k in ("read", "written", "rejected", "dead_letter", "input_bytes")}}))
+    print(json.dumps({"seconds": round(time.monotonic() - t0, 2), "counts": {k: counts[C.total(k)] for k in ("read", "written", "rejected", "dead_letter", "input_bytes")}}))
     return 0
 
 

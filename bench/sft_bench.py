@@ -27,6 +27,7 @@ import yaml
 
 from bench.pretrain_bench import LDNOOBW, MAKE_CORPUS, REPO, RESULTS, measure
 from bench.sft_accuracy import evaluate
+from pipelines.core import counters as C
 from pipelines.sft.record_rules import load_sft_rules, with_absolute_paths
 
 SFT_RULES = REPO / "cleaning_rules" / "sft.yaml"
@@ -90,7 +91,7 @@ def plain_loop(sources_path: str, rules_path: str) -> dict:
                 for split in plan_splits(source.name, "jsonl", path, size, config.split_bytes):
                     for batch in read_split(split, config.batch_records, config.batch_bytes):
                         counts.update(processor.process(batch).counts)
-    return {"seconds": round(time.monotonic() - t0, 2), "counts": {k: counts[k] for k in ("read", "cleaned", "rejected", "dead_letter")}}
+    return {"seconds": round(time.monotonic() - t0, 2), "counts": {k: counts[C.total(k)] for k in ("read", "cleaned", "rejected", "dead_letter")}}
 
 
 def run_config(name: str, corpus: Path, rules: Path) -> dict:

@@ -14,38 +14,28 @@ near_duplicate, dup_of), OUT2/sampled_out/ and OUT2/manifest.json.
 from __future__ import annotations
 
 import dataclasses
-import logging
 import sys
-import time
 
-import apache_beam as beam
 import pyarrow as pa
 import pyarrow.parquet as pq
 from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
-from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
 
-from pipelines import manifest as mf
+from pipelines.beam import storage as mf
+from pipelines.beam.command import Command, Job, UsageError, staging
 from pipelines.beam.dedupe_output import CLUSTER_COLUMNS
 from pipelines.beam.graph import build_dedupe_pipeline, effective
 from pipelines.dedupe.config import DedupeConfig
-from pipelines.cli import (STAGING_DIR, PretrainOptions, UsageError, dedupe_sections, finish_outputs, prepare_output,
-                           resolve_output, run_command, stats_path, structured_counts, with_local_runner)
 from pipelines.readers import match
-from pipelines.rules import RULES_SCHEMA, RulesError, load_rules
+from pipelines.rules import DEFAULT_RULES, RULES_SCHEMA, RulesError, load_rules
 from schemas import pretrain as schema
 
-log = logging.getLogger("pipelines.dedupe_corpus")
 
-
-class DedupeOptions(PipelineOptions):
-    """--output, --rules and --overwrite are the pretraining pipeline's options (PretrainOptions):
-    Beam parses every options class together, so each flag is declared once."""
-
-    @classmethod
-    def _add_argparse_args(cls, parser):
-        parser.add_argument("--input", help="Parquet files of documents: a path, glob or gs:// URL (required)")
-        parser.add_argument("--mode", choices=["drop", "weight"], help="override dedupe.mode of the rules file")
+def add_arguments(parser) -> None:
+    parser.add_argument("--input", help="Parquet files of documents: a path, glob or gs:// URL (required)")
+    parser.add_argument("--rules", default=str(DEFAULT_RULES), help="rules file whose dedupe: and sampling: sections apply "
+                        "(default: cleaning_rules/pretrain.yaml)")
+    parser.add_argument("--mode", choices=["drop", "weight"], help="override dedupe.mode of the rules file")
 
 
 def output_schema(first_file: str) -> pa.Schema:
@@ -60,56 +50,34 @@ def output_schema(first_file: str) -> pa.Schema:
     return pa.schema(keep + cluster, metadata=s.metadata)
 
 
-def run(argv: list[str] | None = None) -> dict:
-    options = PipelineOptions(with_local_runner(list(sys.argv[1:] if argv is None else argv)))
-    opts, common = options.view_as(DedupeOptions), options.view_as(PretrainOptions)
-    missing = [f"--{name}" for name, value in (("input", opts.input), ("output", common.output)) if not value]
-    if missing:
-        raise UsageError(f"missing {' and '.join(missing)}; see: python -m pipelines.dedupe_corpus --help")
-    files = [path for path, _ in match(opts.input)]
+def prepare(args) -> Job:
+    files = [path for path, _ in match(args.input)]
     if not files:
-        raise UsageError(f"--input {opts.input} matches no file")
+        raise UsageError(f"--input {args.input} matches no file")
     try:
-        rules = load_rules(common.rules, RULES_SCHEMA)
+        rules = load_rules(args.rules, RULES_SCHEMA)
         config = DedupeConfig.from_rules(rules.data.get("dedupe") or {"enabled": True, "mode": "drop"}, rules.data.get("sampling"))
-        if opts.mode:
-            config = dataclasses.replace(config, mode=opts.mode, enabled=True)
+        if args.mode:
+            config = dataclasses.replace(config, mode=args.mode, enabled=True)
     except (RulesError, ValueError) as e:
         raise UsageError(str(e)) from None
-    output = resolve_output(common.output)
     document_schema = output_schema(files[0])
-    prepare_output(output, common.overwrite)
-    log.warning("dedupe: %d file(s), mode %s, output %s", len(files), config.mode, output)
-    started, t0 = mf.now(), time.monotonic()
-    p = beam.Pipeline(options=options)
-    build_dedupe_pipeline(p, files, effective(config), document_schema, output, mf.join(output, STAGING_DIR), stats_path(output))
-    p.run().wait_until_finish()
-    stats, outputs = finish_outputs(output)
-    counts = stats["counts"]
-    manifest = {
-        "kind": "dedupe", "schema_version": schema.SCHEMA_VERSION, "output": output, "code_version": mf.code_version(),
-        "started": started, "finished": mf.now(), "seconds": round(time.monotonic() - t0, 2),
-        "runner": options.view_as(StandardOptions).runner, "input": opts.input, "input_files": files,
-        "rules": {"path": rules.path, "sha256": rules.sha256},
-        "counts": structured_counts(counts), **dedupe_sections(counts, config),
-        "accounting": mf.accounting(counts, outputs, stats["files"]), "outputs": outputs,
-    }
-    mf.write_manifest(output, manifest)
-    return manifest
+    return Job(rules=rules, dedupe=config, description=f"{len(files)} file(s), mode {config.mode}",
+               build=lambda p, output, stats: build_dedupe_pipeline(p, files, effective(config), document_schema, output,
+                                                                    staging(output), stats),
+               input=args.input, input_files=files, write_report=False)
 
 
-def _report(m: dict) -> int:
+def summary(m: dict) -> str:
     c, d, a = m["counts"], m["dedupe"], m["accounting"]
-    print(f"dedupe: {c['read']} documents in {m['seconds']:.1f} s; written {c['written']}, rejected {c['rejected']}, "
-          f"sampled out {c['sampled_out']}\n  removed {d['exact_duplicates_removed']} exact and {d['near_duplicates_removed']} near copies"
-          f" ({d.get('candidate_pairs', 0)} candidate pairs, {d.get('verified_pairs', 0)} verified)\n"
-          f"  accounting {'holds' if a['holds'] else 'DOES NOT HOLD'}\nmanifest: {mf.join(m['output'], 'manifest.json')}")
-    return 0 if a["holds"] else 1
+    return (f"dedupe: {c['read']} documents in {m['seconds']:.1f} s; written {c['written']}, rejected {c['rejected']}, "
+            f"sampled out {c['sampled_out']}\n  removed {d['exact_duplicates_removed']} exact and {d['near_duplicates_removed']} near copies"
+            f" ({d.get('candidate_pairs', 0)} candidate pairs, {d.get('verified_pairs', 0)} verified)\n"
+            f"  accounting {'holds' if a['holds'] else 'DOES NOT HOLD'}\nmanifest: {mf.join(m['output'], 'manifest.json')}")
 
 
-def main(argv: list[str] | None = None) -> int:
-    return run_command(argv, run, lambda: print(__doc__), _report)
-
+COMMAND = Command("dedupe", "python -m pipelines.dedupe_corpus", __doc__, add_arguments, ("input",), prepare, summary)
+run, main = COMMAND.run, COMMAND.main
 
 if __name__ == "__main__":
     sys.exit(main())

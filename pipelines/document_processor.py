@@ -1,25 +1,34 @@
 """The pretraining pipeline's per-record stages, over batches, without Beam.
 
-parse -> (html extraction) -> normalize -> Traditional->Simplified -> language ID
--> heuristic quality signals and filters -> sensitive words -> quality model score.
+parse -> the steps (pipelines/steps/): html extraction -> normalize -> Traditional->Simplified
+-> language ID -> heuristic quality signals and filters -> sensitive words -> quality model score.
 The Beam pipeline and the plain-Python baseline in bench/ both call
 `DocumentProcessor.process`, so they do exactly the same work.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from pipelines.core import counters as C
+from pipelines.core.steps import Reject, Step, StepChain
 from pipelines.dedupe.config import DedupeConfig
 from pipelines.records import (DEFAULT_MAX_RECORD_BYTES, BadRecord, BatchResult, RawBatch, decode_line, optional_str,
                                oversize, record_id, text_field, too_long_reject)
 from pipelines.sources import Source
-from pipelines.text.chinese import ScriptConfig, ScriptConverter
-from pipelines.text.html_extract import HtmlConfig, extract_main_text
-from pipelines.text.langid import LangIdConfig, LanguageIdentifier
-from pipelines.text.normalize import NormalizeConfig, Normalizer
-from pipelines.text.quality_model import QualityModel, pareto_keep
-from pipelines.text.quality_signals import SignalFilter, compute_signals, filters_from_rules, first_failure
+from pipelines.steps.custom import insert_custom_steps
+from pipelines.steps.html import HtmlExtract
+from pipelines.steps.language import LanguageFilter
+from pipelines.steps.normalize import normalize_steps
+from pipelines.steps.quality import QualityFilters, QualityModelScore
+from pipelines.steps.script import ToSimplified
+from pipelines.steps.sensitive import SensitiveWords
+from pipelines.text.chinese import ScriptConfig
+from pipelines.text.html_extract import HtmlConfig
+from pipelines.text.langid import LangIdConfig
+from pipelines.text.normalize import NormalizeConfig
+from pipelines.text.quality_model import QualityModel
+from pipelines.text.quality_signals import SignalFilter, filters_from_rules
 from pipelines.text.sensitive import SensitiveListConfig, SensitiveWordFilter, opencc_converter
 from schemas.pretrain import TEXT_PREFIX_CHARS
 
@@ -73,6 +82,7 @@ class PretrainConfig:
     split_bytes: int = 8_000_000
     max_record_bytes: int = DEFAULT_MAX_RECORD_BYTES
     dedupe: DedupeConfig = DedupeConfig(enabled=False)
+    rules: dict = field(default_factory=dict)  # the rules file's data: what the steps describe themselves with
 
     @classmethod
     def from_rules(cls, rules: dict, sources: tuple[Source, ...], base_dir: Path | str = ".") -> "PretrainConfig":
@@ -96,151 +106,93 @@ class PretrainConfig:
             split_bytes=rules["reader"]["split_bytes"],
             max_record_bytes=rules["reader"].get("max_record_bytes", DEFAULT_MAX_RECORD_BYTES),
             dedupe=DedupeConfig.from_rules(rules.get("dedupe"), rules.get("sampling")),
+            rules=rules,
         )
 
 
-class DocumentProcessor:
-    """Builds the expensive tools once (OpenCC, fastText); then processes batches."""
+def pretrain_steps(config: PretrainConfig) -> list[Step]:
+    """The pretraining chain, in order, from the rules: html extraction -> normalize -> t2s ->
+    language -> quality filters -> sensitive words -> (custom steps) -> quality model."""
+    rules, q = config.rules, config.quality
+    steps: list[Step] = [
+        HtmlExtract(config.html, frozenset(n for n, s in config.sources.items() if s.source.format == "html"), rules.get("html") or {}),
+        *normalize_steps(config.normalize),
+        ToSimplified(config.script, {n: s.opencc_config for n, s in config.sources.items()}),
+        LanguageFilter(config.langid, {n: s.source.lang for n, s in config.sources.items()}, rules.get("language") or {}),
+        QualityFilters(q.filters, (rules.get("quality") or {}).get("filters") or [], q.enabled),
+        SensitiveWords(config.sensitive, rules.get("sensitive_words") or {}),
+        QualityModelScore(q.model, q.mode, q.min_score, q.pareto_alpha, (rules.get("quality") or {}).get("model") or {}, q.enabled),
+    ]
+    return insert_custom_steps(steps, rules.get("custom_steps"))
 
-    def __init__(self, config: PretrainConfig):
+
+class DocumentProcessor:
+    """Parses a batch's raw records into documents and runs them through the steps (built once per
+    worker: OpenCC, fastText). With trace=True, the result carries every document's trace."""
+
+    def __init__(self, config: PretrainConfig, trace: bool = False):
         self.config = config
-        self.normalize = Normalizer(config.normalize)
-        self.to_simplified = ScriptConverter(config.script)
-        self.identify = LanguageIdentifier(config.langid)
-        self._bounds: dict[str, list] = {}
+        self.steps = StepChain(pretrain_steps(config))
+        self.trace = trace
+
+    def rows(self):
+        return self.steps.rows()
 
     def process(self, batch: RawBatch) -> BatchResult:
         out = BatchResult()
         settings = self.config.sources[batch.source]
-        c = out.counts
+        c, src = out.counts, settings.source
+        read, source_read = C.READ, C.source(batch.source, "read")
+        docs, raws, early = [], {}, []
         for number, raw in batch.items:
-            c["read"] += 1
-            c[f"source:{batch.source}:read"] += 1
+            c[read] += 1
+            c[source_read] += 1
             if (big := oversize(raw, self.config.max_record_bytes)) is not None:
-                out.rejected.append(too_long_reject(batch.source, batch.path, number, *big, self.config.max_record_bytes))
-                c["rejected:too_long"] += 1
+                early.append(too_long_reject(batch.source, batch.path, number, *big, self.config.max_record_bytes))
+                c[C.rejected("too_long")] += 1
                 continue
             try:
                 obj = decode_line(raw) if isinstance(raw, bytes) else raw
-                text = text_field(obj, settings.source.text_field)
+                text = text_field(obj, src.text_field)
             except BadRecord as e:
                 raw_bytes = raw if isinstance(raw, bytes) else repr(raw).encode("utf-8", "replace")
                 out.dead_letter(batch.source, batch.path, number, e.kind, str(e), raw_bytes)
                 continue
-            try:
-                self._document(obj, text, number, batch, settings, out)
-            except Exception as e:  # noqa: BLE001 - a bug or a pathological record must not end the run
-                out.dead_letter(batch.source, batch.path, number, "processing_error", f"{type(e).__name__}: {e}",
-                                raw if isinstance(raw, bytes) else None)
-        self._score(out)
+            docs.append({"id": record_id(obj, text, src.name), "text": text, "source": src.name, "category": src.category,
+                         "declared_lang": src.lang, "url": optional_str(obj, "url"), "source_file": batch.path,
+                         "source_line": number, "lang": None, "lang_score": None, "flags": [],
+                         "quality_prior": settings.quality_prior, "original_text": text})
+            raws[number] = raw
+        traces = [] if self.trace else None
+        kept, rejected, failed = self.steps.run(docs, c, traces)
+        for doc, error in failed:
+            raw = raws[doc["source_line"]]
+            out.dead_letter(batch.source, batch.path, doc["source_line"], "processing_error", f"{type(error).__name__}: {error}",
+                            raw if isinstance(raw, bytes) else None)
+        rows = [(False, r["source_line"], r) for r in early]
+        rows += [(step.batch, doc["source_line"], self._reject_row(doc, reject)) for doc, reject, step in rejected]
+        out.rejected = [row for _, _, row in sorted(rows, key=lambda r: r[:2])]   # in input order, as before the split
+        for row in out.rejected:
+            if row["rule"] != "too_long":
+                c[C.rejected(row["rule"])] += 1
+        for doc in kept:
+            doc["n_chars"] = len(doc["text"])
+            c[C.source(doc["source"], "written")] += 1
+        out.documents = kept
+        if traces is not None:
+            out.traces = list(zip(docs, traces))
         if batch.error is not None:
             line, kind, message = batch.error
-            c["read"] += 1
-            c[f"source:{batch.source}:read"] += 1
+            c[read] += 1
+            c[source_read] += 1
             out.dead_letter(batch.source, batch.path, line, kind, message, None)
-        c["rejected"] = len(out.rejected)
-        c["written"] = len(out.documents)
+        c[C.N_REJECTED] = len(out.rejected)
+        c[C.WRITTEN] = len(out.documents)
         return out
 
-    def _first_failure(self, signals: dict, lang: str):
-        """first_failure with each language's bounds looked up once, not per document."""
-        bounds = self._bounds.get(lang)
-        if bounds is None:
-            bounds = self._bounds[lang] = [(f, f.threshold("min", lang)[0], f.threshold("max", lang)[0]) for f in self.config.quality.filters]
-        for f, lo, hi in bounds:
-            v = signals[f.signal]
-            if (lo is not None and v < lo) or (hi is not None and v > hi):
-                return first_failure(signals, lang, [f])     # builds the reason
-        return None
-
-    def _reject(self, out: BatchResult, doc: dict, rule: str, reason: str, value: float | None = None, threshold: float | None = None) -> None:
-        out.rejected.append({
-            "id": doc["id"], "source": doc["source"], "rule": rule, "reason": reason, "value": value, "threshold": threshold,
-            "text_prefix": doc["text"][:TEXT_PREFIX_CHARS], "lang": doc.get("lang"),
-            "source_file": doc["source_file"], "source_line": doc["source_line"],
-        })
-        out.counts[f"rejected:{rule}"] += 1
-
-    def _document(self, obj: dict, text: str, number: int, batch: RawBatch, settings: SourceSettings, out: BatchResult) -> None:
-        src, c, flags = settings.source, out.counts, []
-        doc = {"id": record_id(obj, text, src.name), "text": text, "source": src.name, "category": src.category,
-               "declared_lang": src.lang, "url": optional_str(obj, "url"), "source_file": batch.path,
-               "source_line": number, "lang": None, "lang_score": None, "flags": flags}
-        if src.format == "html":
-            extracted = extract_main_text(text, self.config.html, doc["url"])
-            doc["text"] = extracted
-            flags.append("html_extracted")
-            if len(extracted.strip()) < self.config.html.min_chars:
-                return self._reject(out, {**doc, "text": text}, "html_no_text",
-                                    f"main-text extraction found {len(extracted.strip())} characters (< {self.config.html.min_chars})")
-        doc["text"], changed = self.normalize(doc["text"])
-        flags.extend(changed)
-        for what in changed:
-            c[f"stage:normalize:{what}"] += 1
-        if not doc["text"]:
-            return self._reject(out, {**doc, "text": text}, "empty_after_normalize", "nothing left after normalization")
-        doc["text"], converted = self.to_simplified(doc["text"], settings.opencc_config)
-        if converted:
-            flags.append("t2s")
-            c["stage:t2s_converted"] += 1
-        doc["lang"], score = self.identify(doc["text"])
-        doc["lang_score"] = round(score, 4)
-        c[f"lang:{doc['lang']}"] += 1
-        if doc["lang"] not in self.config.langid.keep:
-            return self._reject(out, doc, "language",
-                                f"detected '{doc['lang']}' (score {score:.2f}); kept languages: {', '.join(self.config.langid.keep)}")
-        if doc["lang"] != src.lang:
-            flags.append("lang_differs_from_declared")
-        if self._quality_filters(doc, out) and self._sensitive_words(doc, out):
-            doc["n_chars"] = len(doc["text"])
-            doc["quality_prior"] = settings.quality_prior
-            out.documents.append(doc)
-
-    def _quality_filters(self, doc: dict, out: BatchResult) -> bool:
-        """Stores the heuristic signals as q_* columns; False (and a reject) when a hard filter fails."""
-        if not self.config.quality.enabled:
-            return True
-        signals = compute_signals(doc["text"], doc["lang"])
-        doc.update((f"q_{name}", value) for name, value in signals.items())
-        failure = self._first_failure(signals, doc["lang"])
-        if failure is not None:
-            self._reject(out, doc, failure.filter_id, failure.reason, failure.value, failure.threshold)
-            return False
-        return True
-
-    def _sensitive_words(self, doc: dict, out: BatchResult) -> bool:
-        """Drops (False, and a reject) or masks a document by the sensitive-word lists."""
-        if self.config.sensitive is None:
-            return True
-        outcome = self.config.sensitive.apply(doc["text"], doc["lang"])
-        doc["sensitive_hits"] = sum(outcome.hits.values())
-        if outcome.dropped_by:
-            self._reject(out, doc, f"sensitive:{outcome.dropped_by}", outcome.reason, outcome.value, outcome.threshold)
-            return False
-        if outcome.masked:
-            doc["text"] = outcome.text
-            doc["flags"].append("sensitive_masked")
-            out.counts["stage:sensitive_masked"] += 1
-        return True
-
-    def _score(self, out: BatchResult) -> None:
-        """The classifier scores the batch's surviving documents at once; the source prior scales it."""
-        q, docs = self.config.quality, out.documents
-        if q.model is not None and docs:
-            for doc, p in zip(docs, q.model.score([d["text"] for d in docs])):
-                doc["model_score"] = round(float(p), 4)
-                doc["quality_score"] = round(min(1.0, float(p) * doc["quality_prior"]), 4)
-            keep = []
-            for doc in docs:
-                score = doc["quality_score"]
-                if q.mode == "threshold" and score < q.min_score:
-                    self._reject(out, doc, "quality_score", f"quality_score {score:.3f} < min {q.min_score} "
-                                 f"(model {doc['model_score']:.3f} x prior {doc['quality_prior']})", score, q.min_score)
-                elif q.mode == "pareto" and not pareto_keep(doc["id"], score, q.pareto_alpha):
-                    self._reject(out, doc, "quality_score", f"quality_score {score:.3f}: Pareto(alpha={q.pareto_alpha}) draw "
-                                 f"<= 1 - score", score, 1.0 - score)
-                else:
-                    keep.append(doc)
-            out.documents = docs = keep
-        for doc in docs:
-            out.counts[f"source:{doc['source']}:written"] += 1
+    @staticmethod
+    def _reject_row(doc: dict, reject: Reject) -> dict:
+        text = reject.text if reject.text is not None else doc["text"]
+        return {"id": doc["id"], "source": doc["source"], "rule": reject.rule, "reason": reject.reason, "value": reject.value,
+                "threshold": reject.threshold, "text_prefix": text[:TEXT_PREFIX_CHARS], "lang": doc.get("lang"),
+                "source_file": doc["source_file"], "source_line": doc["source_line"]}

@@ -13,125 +13,80 @@ two cores), or `--runner DataflowRunner --project ... --region ...
 """
 from __future__ import annotations
 
-import logging
 import sys
-import time
 from pathlib import Path
 
 import apache_beam as beam
-from apache_beam.io.filesystems import FileSystems
-from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions, TestOptions
 
-from pipelines import manifest as mf
+from pipelines.beam.command import Command, Job, UsageError, staging
 from pipelines.beam.graph import build_corpus_pipeline
 from pipelines.beam.pretrain_transforms import PretrainCleaning
-from pipelines.cli import (STAGING_DIR, PretrainOptions, UsageError, dedupe_sections,
-                           finish_outputs, prepare_output, resolve_output, run_command, stats_path, structured_counts,
-                           with_local_runner)
-from pipelines.document_processor import PretrainConfig
+from pipelines.beam.storage import join
+from pipelines.core.manifest import FileRef
+from pipelines.document_processor import DocumentProcessor, PretrainConfig
 from pipelines.readers import match
-from pipelines.report import REPORT_FILE, report_line, try_write_report
+from pipelines.report import report_line
 from pipelines.rules import DEFAULT_RULES, RULES_SCHEMA, LoadedRules, RulesError, load_rules
 from pipelines.sources import SourcesError, SourcesFile, load_sources
 from schemas import pretrain as schema
 
-__all__ = ["DEFAULT_RULES", "PretrainOptions", "UsageError", "build_pipeline", "run", "main"]
-log = logging.getLogger("pipelines.pretrain")
+__all__ = ["DEFAULT_RULES", "COMMAND", "UsageError", "build_pipeline", "run", "main"]
 
 
-def build_pipeline(p: beam.Pipeline, config: PretrainConfig, sources: SourcesFile, output: str) -> None:
+def add_arguments(parser) -> None:
+    parser.add_argument("--sources", help="sources file (JSON or YAML): source -> {lang, category, files, format} (required)")
+    parser.add_argument("--rules", default=str(DEFAULT_RULES), help="rules file (default: cleaning_rules/pretrain.yaml)")
+
+
+def build_pipeline(p: beam.Pipeline, config: PretrainConfig, sources: SourcesFile, output: str, stats: str) -> None:
     specs = [(s.name, s.format, pattern) for s in sources.sources for pattern in s.patterns]
-    build_corpus_pipeline(p, specs, PretrainCleaning(config), config.dedupe, schema.DOCUMENT, output,
-                          mf.join(output, STAGING_DIR), stats_path(output), config.split_bytes,
-                          config.batch_records, config.batch_bytes, config.max_record_bytes)
+    build_corpus_pipeline(p, specs, PretrainCleaning(config), config.dedupe, schema.DOCUMENT, output, staging(output), stats,
+                          config.split_bytes, config.batch_records, config.batch_bytes, config.max_record_bytes)
 
 
-def _load_inputs(opts: PretrainOptions) -> tuple[LoadedRules, SourcesFile]:
+def load_inputs(rules_path: str, sources_path: str) -> tuple[LoadedRules, SourcesFile]:
     try:
-        rules = load_rules(opts.rules, RULES_SCHEMA)
-        sources = load_sources(opts.sources)
+        rules = load_rules(rules_path, RULES_SCHEMA)
+        sources = load_sources(sources_path)
     except (RulesError, SourcesError) as e:
         raise UsageError(str(e)) from None
-    for s in sources.sources:
-        for pattern in s.patterns:
-            if "://" not in pattern and not match(pattern):       # remote patterns are matched on the workers
-                raise UsageError(f"{sources.path}: source '{s.name}': '{pattern}' matches no file")
+    check_patterns(sources)
     return rules, sources
 
 
-def _build_config(rules: LoadedRules, sources: SourcesFile) -> PretrainConfig:
+def check_patterns(sources) -> None:
+    """Every local pattern of a sources file matches a file (remote ones are matched on the workers)."""
+    for s in sources.sources:
+        for pattern in s.patterns:
+            if "://" not in pattern and not match(pattern):
+                raise UsageError(f"{sources.path}: source '{s.name}': '{pattern}' matches no file")
+
+
+def build_config(rules: LoadedRules, sources: SourcesFile) -> PretrainConfig:
     """Loads what the rules point at (quality model, word lists); a missing or broken file is a usage error."""
     try:
-        return PretrainConfig.from_rules(rules.data, sources.sources, Path(rules.path).parent)
+        config = PretrainConfig.from_rules(rules.data, sources.sources, Path(rules.path).parent)
+        DocumentProcessor(config)        # what every worker builds (custom steps included) builds here first
+        return config
     except OSError as e:
         raise UsageError(f"{rules.path}: cannot read {e.filename or 'a file the rules refer to'}: {e.strerror}") from None
     except ValueError as e:          # WordListError, a bad filter, a corrupt model file
         raise UsageError(f"{rules.path}: {e}") from None
 
 
-def run(argv: list[str] | None = None) -> dict | None:
-    options = PipelineOptions(with_local_runner(list(sys.argv[1:] if argv is None else argv)))
-    opts = options.view_as(PretrainOptions)
-    missing = [f"--{name}" for name in ("sources", "output") if not getattr(opts, name)]
-    if missing:
-        raise UsageError(f"missing {' and '.join(missing)}; see: python -m pipelines.pretrain --help")
-    output = resolve_output(opts.output)
-    rules, sources = _load_inputs(opts)
-    config = _build_config(rules, sources)
-    dry_run = options.view_as(TestOptions).dry_run
-    if not dry_run:
-        prepare_output(output, opts.overwrite)
-        _drop_old_report(output)
-    runner = options.view_as(StandardOptions).runner
-    log.warning("pretrain: %d source(s), rules %s, output %s, runner %s", len(sources.sources), rules.path, output, runner)
-    started, t0 = mf.now(), time.monotonic()
-    p = beam.Pipeline(options=options)
-    build_pipeline(p, config, sources, output)
-    result = p.run()
-    result.wait_until_finish()
-    if dry_run:
-        return {"dry_run": True, "job": getattr(result, "job", None)}
-    manifest = finish(output, rules, sources, options, started, time.monotonic() - t0, config)
-    try_write_report(output, log)          # OUT/report.html; a failure is a warning, not a failed run
-    return manifest
+def prepare(args) -> Job:
+    rules, sources = load_inputs(args.rules, args.sources)
+    config = build_config(rules, sources)
+    return Job(rules=rules, dedupe=config.dedupe, description=f"{len(sources.sources)} source(s)",
+               build=lambda p, output, stats: build_pipeline(p, config, sources, output, stats),
+               sources_file=FileRef(sources.path, sources.sha256),
+               sources={s.name: {"lang": s.lang, "category": s.category, "format": s.format, "files": list(s.patterns)}
+                        for s in sources.sources},
+               dedupe_sections=False)
 
 
-def _drop_old_report(output: str) -> None:
-    """An earlier run's report.html must not sit beside this run's outputs if this run stops short."""
-    path = mf.join(output, REPORT_FILE)
-    if FileSystems.exists(path):
-        FileSystems.delete([path])
-
-
-def finish(output: str, rules: LoadedRules, sources: SourcesFile, options: PipelineOptions, started: str, seconds: float,
-           config: PretrainConfig | None = None) -> dict:
-    stats, outputs = finish_outputs(output)
-    counts = stats["counts"]
-    manifest = {
-        "kind": "pretrain",
-        "schema_version": schema.SCHEMA_VERSION,
-        "output": output,
-        "code_version": mf.code_version(),
-        "started": started,
-        "finished": mf.now(),
-        "seconds": round(seconds, 2),
-        "runner": options.view_as(StandardOptions).runner,
-        "options": {k: v for k, v in options.get_all_options(drop_default=True).items() if k not in ("sources", "output", "rules")},
-        "rules": {"path": rules.path, "sha256": rules.sha256},
-        "sources_file": {"path": sources.path, "sha256": sources.sha256},
-        "sources": {s.name: {"lang": s.lang, "category": s.category, "format": s.format, "files": list(s.patterns)} for s in sources.sources},
-        "inputs": stats["inputs"],
-        "counts": structured_counts(counts),
-        **(dedupe_sections(counts, config.dedupe) if config and config.dedupe.active else {}),
-        "accounting": mf.accounting(counts, outputs, stats["files"]),
-        "outputs": outputs,
-    }
-    mf.write_manifest(output, manifest)
-    return manifest
-
-
-def summary(manifest: dict, output: str) -> str:
-    c, a = manifest["counts"], manifest["accounting"]
+def summary(manifest: dict) -> str:
+    c, a, output = manifest["counts"], manifest["accounting"], manifest["output"]
     lines = [
         f"pretrain: {c['read']} records read from {c['input_files']} file(s), {c['input_bytes'] / 1e6:.1f} MB, in {manifest['seconds']:.1f} s",
         f"  written      {c['written']}",
@@ -144,8 +99,8 @@ def summary(manifest: dict, output: str) -> str:
         f"  accounting   read {a['read']} = written {a['written']} + rejected {a['rejected']} + dead letters {a['dead_letter']}"
         + f" + sampled out {a['sampled_out']}: "
         + ("holds" if a["holds"] else "DOES NOT HOLD"),
-        f"output:   {mf.join(output, 'data')}",
-        f"manifest: {mf.join(output, 'manifest.json')}",
+        f"output:   {join(output, 'data')}",
+        f"manifest: {join(output, 'manifest.json')}",
         report_line(output),
     ]
     return "\n".join(lines)
@@ -157,25 +112,8 @@ def _dedupe_line(d: dict) -> str:
             f"and {d['near_duplicates_removed']} near copies")
 
 
-def print_help() -> None:
-    import argparse
-    parser = argparse.ArgumentParser(prog="python -m pipelines.pretrain", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter,
-                                     epilog="Any Apache Beam pipeline option is accepted too (--runner, --direct_num_workers, ...).")
-    PretrainOptions._add_argparse_args(parser)
-    parser.print_help()
-
-
-def _report(result: dict | None) -> int:
-    if result and not result.get("dry_run"):
-        print(summary(result, result["output"]))
-        return 0 if result["accounting"]["holds"] else 1
-    return 0
-
-
-def main(argv: list[str] | None = None) -> int:
-    return run_command(argv, run, print_help, _report)
-
+COMMAND = Command("pretrain", "python -m pipelines.pretrain", __doc__, add_arguments, ("sources",), prepare, summary)
+run, main = COMMAND.run, COMMAND.main
 
 if __name__ == "__main__":
     sys.exit(main())

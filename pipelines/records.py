@@ -10,6 +10,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
+from pipelines.core import counters as C
 from schemas.pretrain import RAW_PREFIX_BYTES, TEXT_PREFIX_CHARS
 
 
@@ -135,10 +136,11 @@ class BatchResult:
     documents: list[dict] = field(default_factory=list)
     rejected: list[dict] = field(default_factory=list)
     dead_letters: list[dict] = field(default_factory=list)
-    counts: Counter = field(default_factory=Counter)
+    counts: Counter = field(default_factory=Counter)    # {Count: n} (pipelines/core/counters.py)
+    traces: list | None = None                          # [(record, [TraceEvent])] when the processor traces
 
     def dead_letter(self, source: str, path: str, line: int | None, kind: str, message: str, raw: bytes | None) -> None:
         """Records a dead letter and counts it (in total and by kind)."""
         self.dead_letters.append(dead_letter_row(source, path, line, kind, message, raw))
-        self.counts["dead_letter"] += 1
-        self.counts[f"dead_letter:{kind}"] += 1
+        self.counts[C.N_DEAD_LETTER] += 1
+        self.counts[C.dead_letter(kind)] += 1

@@ -22,14 +22,15 @@ from pathlib import Path
 import yaml
 
 from pipelines.rule_schema import load_schema, positions, validate
+from pipelines.sft.record_text import CLEANING_IDS
+from pipelines.steps.sft_filters import FILTER_IDS
+from pipelines.text.chinese import HAN
 
 SCHEMAS = {"pretrain": "pretrain_rules.schema.yaml", "sft": "sft_rules.schema.yaml", "taxonomy": "taxonomy.schema.yaml"}
-SFT_CLEANING_IDS = ("special_tokens", "invisible_chars", "html_residue", "template_residue", "replacements", "t2s")
-SFT_FILTER_IDS = ("sensitive_words", "invalid_input", "input_repeats_instruction", "invalid_output", "refusal_output",
-                  "output_repeats_instruction", "length_bounds", "language_mismatch")
+SFT_CLEANING_IDS = CLEANING_IDS
+SFT_FILTER_IDS = FILTER_IDS
 SFT_FIELDS = ("instruction", "input", "output", "history")
 SHARE_TOLERANCE = 1e-3
-_HAN_CHAR = re.compile(r"^[\u3400-\u9fff\uf900-\ufaff]$")
 
 
 @dataclass(frozen=True)
@@ -137,7 +138,7 @@ def check_wordlist(path: Path, checked: set, allow_list: bool = False) -> list[P
         if term in seen:
             problems.append(Problem(str(path), i, 1, repr(term), f"duplicate entry (first on line {seen[term]})", "warning"))
         seen.setdefault(term, i)
-        if not allow_list and _HAN_CHAR.match(term):
+        if not allow_list and len(term) == 1 and HAN.match(term):
             problems.append(Problem(str(path), i, 1, repr(term), "a single Chinese character hits many common words "
                                     "(add allow-words, or rely on the list's min_term_chars >= 2)", "warning"))
     return problems

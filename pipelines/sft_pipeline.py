@@ -14,9 +14,7 @@ accounting as the pretraining pipeline, and the category / subcategory mix.
 from __future__ import annotations
 
 import dataclasses
-import logging
 import sys
-import time
 from collections import Counter
 from pathlib import Path
 
@@ -25,19 +23,18 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
-from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
 
-from pipelines import manifest as mf
+from pipelines.beam import storage as mf
+from pipelines.beam.command import Command, Job, UsageError, staging
 from pipelines.beam.dedupe_output import CLUSTER_COLUMNS
 from pipelines.beam.graph import build_corpus_pipeline
 from pipelines.beam.sft_transforms import SftCleaning
-from pipelines.cli import (STAGING_DIR, PretrainOptions, UsageError, dedupe_sections, finish_outputs, prepare_output,
-                           resolve_output, run_command, stats_path, structured_counts, with_local_runner)
+from pipelines.core.manifest import FileRef
 from pipelines.dedupe.config import DedupeConfig
-from pipelines.readers import match
-from pipelines.report import REPORT_FILE, report_line, try_write_report
-from pipelines.sft.processor import SftConfig, sft_config
+from pipelines.pretrain import check_patterns
+from pipelines.report import report_line
 from pipelines.rules import DEFAULT_SFT_RULES, SFT_RULES_SCHEMA, RulesError, load_rules
+from pipelines.sft.processor import SftConfig, SftProcessor, sft_config
 from pipelines.sft.record_rules import SftRulesError
 from pipelines.sft.sources import SftSourcesFile, load_sft_sources
 from pipelines.sft.taxonomy import load_taxonomy
@@ -47,13 +44,18 @@ from schemas import sft as schema
 
 OUTPUT_SCHEMA = pa.schema(list(schema.SFT_RECORD) + [f for f in pretrain_schema.DOCUMENT if f.name in CLUSTER_COLUMNS],
                           metadata=schema.SFT_RECORD.metadata)
-log = logging.getLogger("pipelines.sft")
 
 
-def build_pipeline(p: beam.Pipeline, config: SftConfig, dedupe: DedupeConfig, sources: SftSourcesFile, output: str) -> None:
+def add_arguments(parser) -> None:
+    parser.add_argument("--sources", help="sources file (JSON or YAML): source -> {format, files, label} (required)")
+    parser.add_argument("--rules", default=str(DEFAULT_SFT_RULES), help="rules file (default: cleaning_rules/sft.yaml)")
+
+
+def build_pipeline(p: beam.Pipeline, config: SftConfig, dedupe: DedupeConfig, sources: SftSourcesFile, output: str,
+                   stats: str) -> None:
     specs = [(s.name, "jsonl", pattern) for s in sources.sources for pattern in s.patterns]
-    build_corpus_pipeline(p, specs, SftCleaning(config), dedupe, OUTPUT_SCHEMA, output, mf.join(output, STAGING_DIR),
-                          stats_path(output), config.split_bytes, config.batch_records, config.batch_bytes, config.max_record_bytes)
+    build_corpus_pipeline(p, specs, SftCleaning(config), dedupe, OUTPUT_SCHEMA, output, staging(output), stats,
+                          config.split_bytes, config.batch_records, config.batch_bytes, config.max_record_bytes)
 
 
 def mix_config(rules: dict, taxonomy_path: str) -> DedupeConfig:
@@ -66,62 +68,25 @@ def mix_config(rules: dict, taxonomy_path: str) -> DedupeConfig:
     return dataclasses.replace(dedupe, sampling=dataclasses.replace(dedupe.sampling, by_lang=False, shares=shares))
 
 
-def _rules_path(argv: list[str]) -> str:
-    """--rules as given on the command line, else the SFT default (PretrainOptions' default is the pretraining file)."""
-    for i, a in enumerate(argv):
-        if a == "--rules" and i + 1 < len(argv):
-            return argv[i + 1]
-        if a.startswith("--rules="):
-            return a.split("=", 1)[1]
-    return str(DEFAULT_SFT_RULES)
-
-
-def run(argv: list[str] | None = None) -> dict:
-    argv = with_local_runner(list(sys.argv[1:] if argv is None else argv))
-    options = PipelineOptions(argv)
-    opts = options.view_as(PretrainOptions)
-    missing = [f"--{n}" for n in ("sources", "output") if not getattr(opts, n)]
-    if missing:
-        raise UsageError(f"missing {' and '.join(missing)}; see: python -m pipelines.sft --help")
-    rules_path = _rules_path(argv)
+def prepare(args) -> Job:
     try:
-        loaded = load_rules(rules_path, SFT_RULES_SCHEMA)
+        loaded = load_rules(args.rules, SFT_RULES_SCHEMA)
         rules = loaded.data
-        sources = load_sft_sources(opts.sources)
-        config = sft_config(rules, Path(rules_path).parent, {s.name: s for s in sources.sources})
+        sources = load_sft_sources(args.sources)
+        config = sft_config(rules, Path(args.rules).parent, {s.name: s for s in sources.sources})
         dedupe = mix_config(rules, config.taxonomy_path)
+        SftProcessor(config)             # what every worker builds (custom steps included) builds here first
     except RulesError as e:
         raise UsageError(str(e)) from None
     except (SftRulesError, SourcesError, ValueError, OSError) as e:
-        raise UsageError(f"{rules_path}: {e}") from None
-    for s in sources.sources:
-        for pattern in s.patterns:
-            if "://" not in pattern and not match(pattern):
-                raise UsageError(f"{sources.path}: source '{s.name}': '{pattern}' matches no file")
-    output = resolve_output(opts.output)
-    prepare_output(output, opts.overwrite)
-    if FileSystems.exists(mf.join(output, REPORT_FILE)):       # an earlier run's report
-        FileSystems.delete([mf.join(output, REPORT_FILE)])
-    log.warning("sft: %d source(s), rules %s, output %s", len(sources.sources), rules_path, output)
-    started, t0 = mf.now(), time.monotonic()
-    p = beam.Pipeline(options=options)
-    build_pipeline(p, config, dedupe, sources, output)
-    p.run().wait_until_finish()
-    stats, outputs = finish_outputs(output)
-    counts = stats["counts"]
-    manifest = {
-        "kind": "sft", "schema_version": schema.SCHEMA_VERSION, "output": output, "code_version": mf.code_version(),
-        "started": started, "finished": mf.now(), "seconds": round(time.monotonic() - t0, 2),
-        "runner": options.view_as(StandardOptions).runner,
-        "rules": {"path": rules_path, "sha256": loaded.sha256}, "sources_file": {"path": sources.path, "sha256": sources.sha256},
-        "sources": {s.name: {"format": s.format, "files": list(s.patterns), "label": s.label} for s in sources.sources},
-        "counts": structured_counts(counts), **dedupe_sections(counts, dedupe),
-        "mix": mix_report(output, config.taxonomy_path, (rules.get("mix") or {}).get("short_of_data_below", 0.5)),
-        "accounting": mf.accounting(counts, outputs, stats["files"]), "outputs": outputs,
-    }
-    mf.write_manifest(output, manifest)
-    try_write_report(output, log)          # OUT/report.html; a failure is a warning, not a failed run
-    return manifest
+        raise UsageError(f"{args.rules}: {e}") from None
+    check_patterns(sources)
+    short_ratio = (rules.get("mix") or {}).get("short_of_data_below", 0.5)
+    return Job(rules=loaded, dedupe=dedupe, description=f"{len(sources.sources)} source(s)",
+               build=lambda p, output, stats: build_pipeline(p, config, dedupe, sources, output, stats),
+               sources_file=FileRef(sources.path, sources.sha256),
+               sources={s.name: {"format": s.format, "files": list(s.patterns), "label": s.label} for s in sources.sources},
+               after=lambda output: {"mix": mix_report(output, config.taxonomy_path, short_ratio)})
 
 
 def mix_report(output: str, taxonomy_path: str, short_ratio: float = 0.5) -> dict:
@@ -144,23 +109,21 @@ def mix_report(output: str, taxonomy_path: str, short_ratio: float = 0.5) -> dic
     return {"records": sum(cats.values()), "categories": categories, "subcategories": subcategories, "short_of_data": short}
 
 
-def _report(m: dict) -> int:
+def summary(m: dict) -> str:
     c, a, d = m["counts"], m["accounting"], m["dedupe"]
     top = sorted(m["mix"]["categories"].items(), key=lambda kv: -kv[1]["records"])
-    print(f"sft: {c['read']} records read in {m['seconds']:.1f} s\n  written      {c['written']}\n  rejected     {c['rejected']}"
-          + "".join(f"\n    {k:<26} {v}" for k, v in sorted(c["by_rule"].items()))
-          + f"\n  dead letters {c['dead_letter']}\n  sampled out  {c['sampled_out']}"
-          + f"\n  dedupe       removed {d['exact_duplicates_removed']} exact and {d['near_duplicates_removed']} near copies"
-          + "\n  categories   " + ", ".join(f"{k} {v['records']}" for k, v in top)
-          + f"\n  short of data: {len(m['mix']['short_of_data'])} subcategories"
-          + f"\n  accounting   {'holds' if a['holds'] else 'DOES NOT HOLD'}\nmanifest: {mf.join(m['output'], 'manifest.json')}"
-          + f"\n{report_line(m['output'])}")
-    return 0 if a["holds"] else 1
+    return (f"sft: {c['read']} records read in {m['seconds']:.1f} s\n  written      {c['written']}\n  rejected     {c['rejected']}"
+            + "".join(f"\n    {k:<26} {v}" for k, v in sorted(c["by_rule"].items()))
+            + f"\n  dead letters {c['dead_letter']}\n  sampled out  {c['sampled_out']}"
+            + f"\n  dedupe       removed {d['exact_duplicates_removed']} exact and {d['near_duplicates_removed']} near copies"
+            + "\n  categories   " + ", ".join(f"{k} {v['records']}" for k, v in top)
+            + f"\n  short of data: {len(m['mix']['short_of_data'])} subcategories"
+            + f"\n  accounting   {'holds' if a['holds'] else 'DOES NOT HOLD'}\nmanifest: {mf.join(m['output'], 'manifest.json')}"
+            + f"\n{report_line(m['output'])}")
 
 
-def main(argv: list[str] | None = None) -> int:
-    return run_command(argv, run, lambda: print(__doc__), _report)
-
+COMMAND = Command("sft", "python -m pipelines.sft", __doc__, add_arguments, ("sources",), prepare, summary)
+run, main = COMMAND.run, COMMAND.main
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -14,7 +14,11 @@ PURE = ["pipelines.records", "pipelines.rules", "pipelines.rule_schema", "pipeli
         "pipelines.sft.record_rules", "pipelines.dedupe.config", "pipelines.dedupe.clusters", "pipelines.dedupe.candidates",
         "pipelines.dedupe.components", "pipelines.dedupe.features", "pipelines.dedupe.sampling", "pipelines.dedupe.tables",
         "pipelines.text.tfidf", "pipelines.text.minhash", "pipelines.text.quality_signals", "pipelines.text.normalize",
-        "pipelines.text.sensitive", "schemas.pretrain", "schemas.sft"]
+        "pipelines.text.sensitive", "pipelines.text.fold", "pipelines.text.language", "pipelines.core.counters",
+        "pipelines.core.steps", "pipelines.core.manifest", "pipelines.sft.record_text", "pipelines.steps.custom",
+        "pipelines.steps.html", "pipelines.steps.normalize", "pipelines.steps.script", "pipelines.steps.language",
+        "pipelines.steps.quality", "pipelines.steps.sensitive", "pipelines.steps.sft_clean", "pipelines.steps.sft_filters",
+        "pipelines.steps.sft_label", "training.manifest", "schemas.pretrain", "schemas.sft"]
 
 
 @pytest.mark.parametrize("module", PURE)
@@ -42,6 +46,9 @@ def test_no_import_circles_and_schemas_import_no_pipeline_code():
     assert not any(m.startswith("pipelines") for name in graph if name.startswith("schemas") for m in graph[name])
     assert not any(m.startswith("pipelines.curator") for name in graph if not name.startswith("pipelines.curator")
                    for m in graph[name] if name.startswith("pipelines"))
+    # core and the steps sit below the Beam layer and the commands
+    assert not any(m.startswith(("pipelines.beam", "pipelines.curator", "pipelines.report")) for name in graph
+                   if name.startswith(("pipelines.core", "pipelines.steps")) for m in graph[name])
     state: dict = {}
 
     def visit(node, stack):

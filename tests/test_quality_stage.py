@@ -9,6 +9,7 @@ import pyarrow.parquet as pq
 import pytest
 import yaml
 
+from pipelines.core import counters as C
 from pipelines import pretrain
 from pipelines.readers import RawBatch
 from pipelines.text.quality_model import QualityModel, pareto_keep, train
@@ -126,11 +127,11 @@ def test_an_unexpected_error_in_a_stage_becomes_a_dead_letter(processor, monkeyp
         if "boom" in text:
             raise RuntimeError("signal code failed")
         return real(text, lang)
-    import pipelines.document_processor as dp
+    import pipelines.steps.quality as dp
     real = dp.compute_signals
     monkeypatch.setattr(dp, "compute_signals", boom)
     out = processor.process(batch(GOOD_EN + " boom", GOOD_EN, source="en_web"))
     assert [d["id"] for d in out.documents] == ["d2"]
     (dead,) = out.dead_letters
     assert dead["error_kind"] == "processing_error" and "signal code failed" in dead["error"] and dead["source_line"] == 1
-    assert out.counts["read"] == 2 == out.counts["written"] + out.counts["rejected"] + out.counts["dead_letter"]
+    assert out.counts[C.READ] == 2 == out.counts[C.WRITTEN] + out.counts[C.N_REJECTED] + out.counts[C.N_DEAD_LETTER]

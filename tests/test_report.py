@@ -147,8 +147,8 @@ def test_report_entry_point_without_a_manifest(tmp_path, capsys):
 
 def test_summaries_name_the_report(reports, capsys):
     import json
-    pretrain._report(json.loads((reports["pretrain"] / "manifest.json").read_text(encoding="utf-8")))
-    sft_pipeline._report(json.loads((reports["sft"] / "manifest.json").read_text(encoding="utf-8")))
+    pretrain.COMMAND.report(json.loads((reports["pretrain"] / "manifest.json").read_text(encoding="utf-8")))
+    sft_pipeline.COMMAND.report(json.loads((reports["sft"] / "manifest.json").read_text(encoding="utf-8")))
     out = capsys.readouterr().out
     assert f"report:   {reports['pretrain'] / 'report.html'}" in out and f"report:   {reports['sft'] / 'report.html'}" in out
 

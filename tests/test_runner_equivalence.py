@@ -8,7 +8,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from pipelines import dask_cluster, dedupe_corpus, pretrain, sft_pipeline
-from pipelines.manifest import OUTPUT_DIRS
+from pipelines.core.manifest import OUTPUT_DIRS
 from tests.conftest import REPO, SHARED, free_port, needs_shared, rules_copy
 
 LOCAL = ["--direct_running_mode=multi_processing", "--direct_num_workers=2"]

@@ -6,7 +6,7 @@ import pytest
 import yaml
 
 from pipelines import sft_pipeline
-from pipelines.cli import UsageError
+from pipelines.beam.command import UsageError
 from pipelines.sft.record_rules import load_sft_rules, with_absolute_paths
 from tests.conftest import write_lines
 

@@ -108,7 +108,7 @@ def _langid_rule(text: str) -> bool:
 @pytest.mark.parametrize("text", [ZH, "很快，好吃", "木兰花・玉楼春\n春葱指甲轻拢拈。"])
 def test_han_heavy_text_is_zh_everywhere(cleaner, text):
     assert cleaner.text_lang(text) == "zh"
-    assert cleaner._quick_lang(text) == "zh" and cleaner._han_heavy(text, 0.5)
+    assert DENSE_SCRIPT.decide(text) == "zh" and mostly_han(text, 0.5)
     assert taxonomy.detect_lang(text) == "zh"
     assert _langid_rule(text)
 
@@ -116,12 +116,12 @@ def test_han_heavy_text_is_zh_everywhere(cleaner, text):
 def test_japanese_with_kana_is_not_zh(cleaner):
     assert not mostly_han(JA, 0.3)
     assert cleaner.text_lang(JA) == ""                 # undecided, and fastText is not asked (too much Han for en)
-    assert not cleaner._han_heavy(JA, 0.3)
+    assert not mostly_han(JA, 0.3)
     assert not _langid_rule(JA)
     # Two questions where kana does not count against Han: a refusal's letter budget (Japanese is
     # dense like Chinese) and the taxonomy's cue set (kanji match the zh cues; a Chinese text with
     # a kaomoji or a Japanese name keeps them).
-    assert cleaner._quick_lang(JA) == "zh"
+    assert DENSE_SCRIPT.decide(JA) == "zh"
     assert taxonomy.detect_lang(JA) == "zh"
     assert taxonomy.detect_lang("不好用，洗完头发好多白色的块……ヾ(＠⌒ー⌒＠)ノ") == "zh"
 

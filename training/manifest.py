@@ -5,11 +5,12 @@ relative to the output folder; gs:// outputs work through Beam's FileSystems.
 """
 from __future__ import annotations
 
-import json
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
+
+from pipelines.core.manifest import MANIFEST, ManifestError, RunManifest, read_manifest
 
 
 class HandoffError(ValueError):
@@ -20,32 +21,24 @@ class HandoffError(ValueError):
 class PipelineOutput:
     root: str
     kind: str                      # "pretrain" | "sft"
-    manifest: dict
+    manifest: RunManifest
     data_files: tuple[str, ...]    # absolute paths (or URLs) of data/*.parquet
     rows: int
 
 
 def read_output(root: str | Path, kind: str | None = None) -> PipelineOutput:
+    """The pipeline output folder `root`, through the one manifest reader (pipelines/core/manifest.py)."""
     root = str(root).rstrip("/")
-    path = f"{root}/manifest.json"
     try:
-        if "://" in root:
-            from apache_beam.io.filesystems import FileSystems
-            with FileSystems.open(path) as f:
-                manifest = json.loads(f.read().decode("utf-8"))
-        else:
-            manifest = json.loads(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise HandoffError(f"{path} not found: DATA must be a pipeline output folder (run `make run` or `make sft` first)") from None
-    except (OSError, ValueError) as e:
-        raise HandoffError(f"{path}: cannot read the manifest: {e}") from None
-    got = manifest.get("kind")
-    if kind is not None and got != kind:
-        raise HandoffError(f"{path}: this is a {got!r} output, the {kind!r} stage needs a {kind!r} pipeline output")
-    files = manifest.get("outputs", {}).get("data") or []
-    if not files or not manifest.get("accounting", {}).get("holds", False):
+        manifest = read_manifest(root)
+    except ManifestError as e:
+        raise HandoffError(str(e)) from None
+    path = f"{root}/{MANIFEST}"
+    if kind is not None and manifest.kind != kind:
+        raise HandoffError(f"{path}: this is a {manifest.kind!r} output, the {kind!r} stage needs a {kind!r} pipeline output")
+    if not manifest.outputs.get("data") or not manifest.accounting.holds:
         raise HandoffError(f"{path}: the run wrote no data or its accounting does not hold; rerun the pipeline")
-    return PipelineOutput(root, got, manifest, tuple(f"{root}/{f['path']}" for f in files), sum(f["rows"] for f in files))
+    return PipelineOutput(root, manifest.kind, manifest, manifest.data_files(root), manifest.data_rows)
 
 
 def run_stage(argv: list[str] | None, parse_args: Callable, run: Callable, summary: Callable) -> int:

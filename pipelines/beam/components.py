@@ -8,6 +8,7 @@ import pyarrow as pa
 
 from pipelines.beam.dedupe_common import STATS, main_output, stats_output
 from pipelines.beam.portable import MAIN, Branches
+from pipelines.core import counters as C
 from pipelines.dedupe import components as cc
 from pipelines.dedupe.tables import PAIRS, concat, pairs_table, split_by_shard, u64
 
@@ -46,7 +47,7 @@ def _labels(element, n_shards):
     child = concat([t for kind, t in tagged if kind == "child"], PAIRS)
     parent = concat([t for kind, t in tagged if kind == "parent"], PAIRS)
     nodes, roots, unconverged = cc.labels(u64(child, "a"), u64(child, "b"), u64(parent, "b"))
-    yield stats_output(**{"dedupe:clustered_documents": len(nodes), "dedupe:cc_unconverged": unconverged})
+    yield stats_output({C.dedupe("clustered_documents"): len(nodes), C.dedupe("cc_unconverged"): unconverged})
     if len(nodes):
         yield from map(main_output, split_by_shard(pa.table({"handle": pa.array(nodes), "root": pa.array(roots)}, schema=LABELS),
                                                    "handle", n_shards))

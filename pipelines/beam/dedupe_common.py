@@ -10,7 +10,7 @@ from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 
 from pipelines.beam.portable import MAIN
-from pipelines.manifest import commit, create, temporary_name
+from pipelines.beam.storage import commit, create, temporary_name
 from pipelines.dedupe.features import chunk_ref, parse_chunk_ref
 from pipelines.dedupe.tables import split_by_shard
 
@@ -45,7 +45,8 @@ def list_chunks(path: str) -> list[str]:
         return [chunk_ref(path, i) for i in range(pq.ParquetFile(f).num_row_groups)]
 
 
-def stats_output(**counts) -> tuple[str, dict]:
+def stats_output(counts: dict) -> tuple[str, dict]:
+    """A unit's counters ({Count: n}; pipelines/core/counters.py) as a statistics output."""
     return STATS, {"counts": {k: v for k, v in counts.items() if v}}
 
 

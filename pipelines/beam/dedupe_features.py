@@ -12,6 +12,7 @@ import xxhash
 
 from pipelines.beam.dedupe_common import ShardBuffer, list_chunks, read_chunk
 from pipelines.beam.progress import progress
+from pipelines.core import counters as C
 from pipelines.dedupe.config import DedupeConfig
 from pipelines.dedupe.features import FeatureExtractor
 from pipelines.text.tfidf import DocumentFrequencies
@@ -68,7 +69,7 @@ class ExtractFeatures(beam.DoFn):
             rows += table.num_rows
             yield from emitter.add(table, ref)
         yield from emitter.done(path)
-        yield "stats", {"counts": {"read": rows}}
+        yield "stats", {"counts": {C.READ: rows}}
         self._docs += rows
         self._busy += emitter.seconds
 

@@ -17,6 +17,7 @@ from pipelines.beam.components import LABELS
 from pipelines.beam.dedupe_common import list_chunks, read_chunk, tables_of
 from pipelines.beam.outputs import TableFiles
 from pipelines.beam.progress import progress
+from pipelines.core import counters as C
 from pipelines.dedupe import clusters, sampling
 from pipelines.dedupe.config import DedupeConfig
 from pipelines.dedupe.features import FEATURES, parse_chunk_ref
@@ -150,18 +151,18 @@ class WriteFiles(beam.DoFn):
         sources = _column_or_nulls(table, "source", pa.string()).to_pylist()
         for i in range(n):
             if not keep[i]:
-                counts[f"rejected:{rule[i]}"] += 1
+                counts[C.rejected(rule[i])] += 1
             elif sampled[i]:
-                counts["sampled_out"] += 1
-                counts[f"sampling_in:{strata[i]}:bytes"] += n_bytes[i] * float(weight[i])
-                counts[f"sampling_in:{strata[i]}:documents"] += float(weight[i])
+                counts[C.SAMPLED_OUT] += 1
+                counts[C.sampling("in", strata[i], "bytes")] += n_bytes[i] * float(weight[i])
+                counts[C.sampling("in", strata[i], "documents")] += float(weight[i])
             else:
-                counts["written"] += 1
-                counts[f"source:{sources[i]}:written"] += 1
+                counts[C.WRITTEN] += 1
+                counts[C.source(sources[i], "written")] += 1
                 for unit, x in (("bytes", n_bytes[i] * float(weight[i])), ("documents", float(weight[i]))):
-                    counts[f"sampling_in:{strata[i]}:{unit}"] += x
-                    counts[f"sampling_out:{strata[i]}:{unit}"] += x
-        counts["rejected"] += int((~keep).sum())
+                    counts[C.sampling("in", strata[i], unit)] += x
+                    counts[C.sampling("out", strata[i], unit)] += x
+        counts[C.N_REJECTED] += int((~keep).sum())
         written = keep & ~sampled
         out = table.append_column("cluster_id", pa.array(cluster_id, pa.string())) \
                    .append_column("cluster_size", pa.array(size)).append_column("weight", pa.array(weight))

@@ -15,6 +15,7 @@ import pyarrow.compute as pc
 from pipelines.beam.dedupe_common import ShardBuffer, main_output, read_chunk, release_memory, stats_output, tables_of
 from pipelines.beam.portable import stable_key
 from pipelines.beam.progress import progress
+from pipelines.core import counters as C
 from pipelines.dedupe.candidates import bucket_pairs, exact_edges
 from pipelines.dedupe.config import DedupeConfig, threshold_of
 from pipelines.dedupe.features import BANDS, EXACT, FEATURES
@@ -31,7 +32,7 @@ def exact_edges_of_shard(element, n_shards):
     shard, tables = element
     t = concat(tables_of(tables), EXACT)
     a, b, groups = exact_edges(u64(t, "key"), u64(t, "handle"))
-    yield stats_output(**{"dedupe:exact_groups": groups, "dedupe:exact_edges": len(a)})
+    yield stats_output({C.dedupe("exact_groups"): groups, C.dedupe("exact_edges"): len(a)})
     if len(a):
         yield main_output(pairs_table(a, b))
 
@@ -40,7 +41,7 @@ def bucket_pairs_of_shard(element, max_bucket, n_shards):
     shard, tables = element
     t = concat(tables_of(tables), BANDS)
     a, b, stats = bucket_pairs(u64(t, "key"), u64(t, "handle"), u64(t, "exact"), max_bucket)
-    yield stats_output(**stats.as_counts())
+    yield stats_output(stats.as_counts())
     hi, lo = unique_pairs(a, b)                       # repeats within this shard; across shards below
     if len(hi):
         yield from map(main_output, split_by_shard(pairs_table(hi, lo), "a", n_shards))
@@ -51,7 +52,7 @@ def distinct_pairs_of_shard(element, n_shards):
     shard, tables = element
     t = concat(tables, PAIRS)
     hi, lo = unique_pairs(u64(t, "a"), u64(t, "b"))
-    yield stats_output(**{"dedupe:candidate_pairs": len(hi)})
+    yield stats_output({C.dedupe("candidate_pairs"): len(hi)})
     if len(hi):
         yield main_output((shard, pairs_table(hi, lo)))
         ends = np.unique(np.concatenate([hi, lo]))
@@ -166,7 +167,7 @@ def verify_pairs(element, thresholds):
     needed = np.fromiter((max(threshold_of(thresholds, x), threshold_of(thresholds, y)) for x, y in zip(a_lang, b_lang)),
                          np.float64, count=len(rows))
     ok = cos >= needed
-    hist = Counter(f"dedupe_cosine:{min(int(c * 10), 9) / 10:.1f}" for c in cos)
-    yield stats_output(**{"dedupe:verified_pairs": int(ok.sum()), "dedupe:unverified_pairs": int((~ok).sum()), **hist})
+    hist = Counter(C.cosine(f"{min(int(c * 10), 9) / 10:.1f}") for c in cos)
+    yield stats_output({C.dedupe("verified_pairs"): int(ok.sum()), C.dedupe("unverified_pairs"): int((~ok).sum()), **hist})
     if ok.any():
         yield main_output(pairs_table(u64(pairs, "a")[ok], u64(pairs, "b")[ok]))

@@ -19,6 +19,7 @@ from pipelines.beam.dedupe_transforms import FEATURE_TAGS, DedupeAndSample, Extr
 from pipelines.beam.outputs import FinalSink
 from pipelines.beam.portable import Branches, Redistribute
 from pipelines.beam.reading import CLEAN_TAGS, SHUFFLE, CleanSplits, PlanSplits
+from pipelines.core import counters as C
 from pipelines.dedupe.config import DedupeConfig
 
 
@@ -29,12 +30,7 @@ def effective(config: DedupeConfig) -> DedupeConfig:
 
 def cleaned_not_written(stats: dict) -> dict:
     """The cleaning stage's "written" documents are only "cleaned": the dedupe stage writes them."""
-    counts = {}
-    for key, n in stats.get("counts", {}).items():
-        if key == "written" or (key.startswith("source:") and key.endswith(":written")):
-            key = key[: -len("written")] + "cleaned"
-        counts[key] = n
-    return {**stats, "counts": counts}
+    return {**stats, "counts": C.cleaned_not_written(stats.get("counts", {}))}
 
 
 def build_corpus_pipeline(p: beam.Pipeline, specs: list[tuple[str, str, str]], cleaning, dedupe: DedupeConfig,

@@ -17,7 +17,7 @@ from apache_beam.io.filesystems import FileSystems
 
 from pipelines.beam.portable import combine_globally
 from pipelines.beam.stats import MergeStats
-from pipelines.manifest import commit, create, temporary_name, write_json_atomically
+from pipelines.beam.storage import commit, create, temporary_name, write_json_atomically
 
 
 class TableFile:

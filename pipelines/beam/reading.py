@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections import Counter
 
 import apache_beam as beam
 import xxhash
@@ -20,9 +21,10 @@ from pipelines.beam.dedupe_features import FeatureEmitter
 from pipelines.beam.outputs import TableFiles
 from pipelines.beam.portable import Branches, Redistribute, stable_key
 from pipelines.beam.progress import Throughput
+from pipelines.core import counters as C
 from pipelines.dedupe.config import DedupeConfig
 from pipelines.dedupe.features import FeatureExtractor, chunk_ref
-from pipelines.manifest import join
+from pipelines.beam.storage import join
 from pipelines.records import BatchResult
 from pipelines.readers import (RangeScan, RawBatch, Split, byte_ranges, match, plan_splits, plannable_in_ranges,
                                read_split, scan_range, splits_from_scans)
@@ -44,7 +46,7 @@ def per_process(key: str, build):
 
 
 def _input_stats(source: str, path: str, size: int, splits: int) -> tuple[str, dict]:
-    return "stats", {"counts": {"input_files": 1, "input_bytes": size},
+    return "stats", {"counts": {C.total("input_files"): 1, C.total("input_bytes"): size},
                      "inputs": [{"source": source, "path": path, "bytes": size, "splits": splits}]}
 
 
@@ -87,7 +89,7 @@ def _splits_of_file(element):
     source, fmt, path, size = json.loads(key)
     parts = list(parts)
     if parts[0][0] == "unmatched":
-        yield "stats", {"counts": {"unmatched_patterns": 1}, "inputs": [{"source": source, "path": path, "bytes": 0, "splits": 0}]}
+        yield "stats", {"counts": {C.total("unmatched_patterns"): 1}, "inputs": [{"source": source, "path": path, "bytes": 0, "splits": 0}]}
         return
     if parts[0][0] == "splits":
         splits = [Split(*s) for s in parts[0][1]]
@@ -153,12 +155,11 @@ class CleanSplits(beam.DoFn):
                             "rejected": (join(self.output, "rejected", f"filters-part-{name}.parquet"), self.cleaning.REJECTED),
                             "dead_letter": (join(self.output, "dead_letter", f"part-{name}.parquet"), self.cleaning.DEAD_LETTER)})
         features = FeatureEmitter(self.dedupe, self.extractor, (join(self.staging, SHUFFLE), name))
-        counts, row_group = {}, 0
+        counts, row_group = Counter(), 0
         with files:
             for batch in read_split(split, self.batch_records, self.batch_bytes, self.max_record_bytes):
                 for result_counts, documents, rejected, dead_letters in self._clean(batch):
-                    for key, n in result_counts.items():
-                        counts[key] = counts.get(key, 0) + n
+                    C.merge(counts, result_counts)
                     if documents is not None:
                         files.write("staged", documents)
                         yield from features.add(documents, chunk_ref(staged, row_group), f"{row_group}:{name}")
@@ -203,7 +204,7 @@ class CleanSplits(beam.DoFn):
         line, raw = item
         kind = "unencodable_string" if isinstance(error, UnicodeError) else "processing_error"
         result = BatchResult()
-        result.counts.update({"read": 1, f"source:{batch.source}:read": 1})
+        result.counts.update({C.READ: 1, C.source(batch.source, "read"): 1})
         result.dead_letter(batch.source, batch.path, line, kind, f"{type(error).__name__}: {error}",
                            raw if isinstance(raw, bytes) else repr(raw).encode("utf-8", "backslashreplace"))
         return self._tables(result)

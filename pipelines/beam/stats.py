@@ -5,20 +5,18 @@ from collections import Counter
 
 import apache_beam as beam
 
-MAX_PREFIX = "max:"
+from pipelines.core import counters as C
 
 
 class MergeStats(beam.CombineFn):
-    """Merges {"counts": {...}, "inputs": [...], "files": {kind: [...]}} dicts: counts add up (those
-    named "max:..." keep the largest value), inputs and the files written concatenate."""
+    """Merges {"counts": {Count: n}, "inputs": [...], "files": {kind: [...]}} dicts: counts add up (the
+    kind max keeps the largest value), inputs and the files written concatenate."""
 
     def create_accumulator(self):
         return {"counts": Counter(), "inputs": [], "files": {}}
 
     def add_input(self, acc, stats):
-        counts = acc["counts"]
-        for key, n in stats.get("counts", {}).items():
-            counts[key] = max(counts.get(key, n), n) if key.startswith(MAX_PREFIX) else counts[key] + n
+        C.merge(acc["counts"], stats.get("counts", {}))
         acc["inputs"].extend(stats.get("inputs", []))
         for kind, files in stats.get("files", {}).items():
             acc["files"].setdefault(kind, []).extend(files)
@@ -31,5 +29,5 @@ class MergeStats(beam.CombineFn):
         return out
 
     def extract_output(self, acc):
-        return {"counts": dict(sorted(acc["counts"].items())), "inputs": sorted(acc["inputs"], key=lambda d: (d["source"], d["path"])),
+        return {"counts": C.to_json(acc["counts"]), "inputs": sorted(acc["inputs"], key=lambda d: (d["source"], d["path"])),
                 "files": {kind: sorted(files, key=lambda f: f["path"]) for kind, files in sorted(acc["files"].items())}}

@@ -66,6 +66,17 @@ from typing import Callable, Iterator
 
 import yaml
 
+from pipelines.core.steps import RuleRow
+from pipelines.document_processor import DocumentProcessor, PretrainConfig
+from pipelines.readers import RawBatch, match, plan_splits, read_split
+from pipelines.rules import RULES_SCHEMA, SFT_RULES_SCHEMA, RulesError, load_rules
+from pipelines.sft.adapters import FORMATS as SFT_FORMATS
+from pipelines.sft.processor import SftProcessor, sft_config
+from pipelines.sft.sources import SftSource, load_sft_sources
+from pipelines.sources import FORMATS as PRETRAIN_FORMATS
+from pipelines.sources import Source, SourcesError, load_sources
+from pipelines.steps.language import UNDECLARED
+
 EXAMPLES = 5             # before/after examples per rule
 LISTED_DROPS = 100       # dropped records listed per rule
 LISTED_BAD = 100         # bad input lines listed
@@ -77,7 +88,6 @@ READ_BATCH = 64          # lines read from a source at a time (the sample stops 
 PROCESS_BATCH = 500      # lines handed to a processor at once
 SOURCES_SUFFIXES = (".json", ".yaml", ".yml")
 KINDS = ("changed", "cleared", "flagged", "dropped")
-UNDECLARED = "und"       # the language of a plain pretraining JSONL input
 
 
 class ExplainError(Exception):
@@ -85,17 +95,6 @@ class ExplainError(Exception):
 
 
 # =========================================================================== data
-@dataclass
-class RuleRow:
-    id: str
-    section: str
-    description: str = ""
-    action: str = ""
-    enabled: bool = True
-    note: str = ""
-    params: dict = field(default_factory=dict)   # what decides it, compared by --against
-
-
 @dataclass
 class Unit:
     """One record through the per-record stages."""
@@ -183,9 +182,6 @@ def explain(args) -> int:
 
 
 def _explain(args, t0: float) -> tuple[str, str]:
-    from pipelines.rules import RulesError
-    from pipelines.sources import SourcesError
-
     rules_path = Path(args.rules).resolve()
     count = int(args.count)
     if count <= 0:
@@ -256,8 +252,6 @@ def _single_source_name(spec: str) -> str:
 
 
 def _check_matches(spec: str) -> str:
-    from pipelines.readers import match
-
     pattern = spec if "://" in spec else str(Path(spec).resolve())
     if not match(pattern):
         raise ExplainError(f"--input {spec}: no such file")
@@ -265,29 +259,24 @@ def _check_matches(spec: str) -> str:
 
 
 def sft_sources(spec: str, fmt: str | None) -> list:
-    from pipelines.sft.adapters import FORMATS
-    from pipelines.sft.sources import SftSource, load_sft_sources
-
     if _is_sources_file(spec):
         if not Path(spec).is_file():
             raise ExplainError(f"--input {spec}: no such sources file")
         return list(load_sft_sources(spec).sources)
     fmt = fmt or "alpaca"
-    if fmt not in FORMATS:
-        raise ExplainError(f"--format {fmt!r}: expected one of {', '.join(FORMATS)}")
+    if fmt not in SFT_FORMATS:
+        raise ExplainError(f"--format {fmt!r}: expected one of {', '.join(SFT_FORMATS)}")
     return [SftSource(name=_single_source_name(spec), format=fmt, patterns=(_check_matches(spec),))]
 
 
 def pretrain_sources(spec: str, fmt: str | None) -> list:
-    from pipelines.sources import FORMATS, Source, load_sources
-
     if _is_sources_file(spec):
         if not Path(spec).is_file():
             raise ExplainError(f"--input {spec}: no such sources file")
         return list(load_sources(spec).sources)
     fmt = fmt or "jsonl"
-    if fmt not in FORMATS:
-        raise ExplainError(f"--format {fmt!r}: expected one of {', '.join(FORMATS)} for pretraining input")
+    if fmt not in PRETRAIN_FORMATS:
+        raise ExplainError(f"--format {fmt!r}: expected one of {', '.join(PRETRAIN_FORMATS)} for pretraining input")
     return [Source(name=_single_source_name(spec), lang=UNDECLARED, category="input", patterns=(_check_matches(spec),),
                    format=fmt, text_field="html" if fmt == "html" else "text")]
 
@@ -301,8 +290,6 @@ class Sample:
 
 
 def _source_items(name: str, fmt: str, patterns) -> Iterator[tuple[str, tuple | None, tuple | None]]:
-    from pipelines.readers import match, plan_splits, read_split
-
     for pattern in patterns:
         for path, size in match(pattern):
             for split in plan_splits(name, fmt, path, size, 1 << 62):
@@ -315,8 +302,6 @@ def _source_items(name: str, fmt: str, patterns) -> Iterator[tuple[str, tuple | 
 
 def take_sample(sources: list[tuple[str, str, tuple]], count: int) -> Sample:
     """The first `count` lines, one from each source in turn (round-robin)."""
-    from pipelines.readers import RawBatch
-
     gens = [(name, fmt, _source_items(name, fmt, patterns)) for name, fmt, patterns in sources]
     taken: dict[tuple, list] = {}
     errors, per_source, n = [], Counter(), 0
@@ -349,271 +334,71 @@ def _bad_rows(dead_letters: list[dict]) -> list[dict]:
              "message": d["error"], "raw": (d.get("raw") or b"")[:200].decode("utf-8", "replace")} for d in dead_letters]
 
 
-# =========================================================================== SFT
-SFT_FLAGS = {"special_tokens_removed": "special_tokens", "invisible_removed": "invisible_chars",
-             "html_removed": "html_residue", "template_residue_removed": "template_residue", "t2s": "t2s",
-             "input_as_instruction": "length_bounds"}
-
-
-def sft_flag_rule(flag: str) -> tuple[str, str]:
-    """A cleaner flag -> (rule id, kind)."""
-    from pipelines.sft.record_rules import FILTER_IDS
-
-    if flag in SFT_FLAGS:
-        return SFT_FLAGS[flag], "changed"
-    if flag.startswith("replaced:"):
-        return "replacements", "changed"
-    if flag.startswith("input_cleared:"):
-        return flag.split(":", 1)[1], "cleared"
-    if flag.startswith("masked:"):
-        name = flag.split(":", 1)[1]
-        return (name if name in FILTER_IDS else "sensitive_words"), "changed"
-    return flag, "changed"
-
-
-def sft_fields(rec: dict) -> dict[str, str]:
-    out = {f: "" if rec.get(f) is None else str(rec.get(f)) for f in ("instruction", "input", "output")}
-    for i, turn in enumerate(rec.get("history") or []):
-        if isinstance(turn, dict):
-            for role in ("user", "assistant"):
-                out[f"history[{i}].{role}"] = "" if turn.get(role) is None else str(turn.get(role))
-    return out
-
-
-def _sft_params(rules: dict, rule: dict) -> dict:
-    """A rule's parameters, with `from: section.key` references replaced by what they point at."""
-    params = dict(rule.get("parameters") or {})
-    ref = params.get("from")
-    if isinstance(ref, str):
-        value = rules
-        for part in ref.split("."):
-            value = value.get(part) if isinstance(value, dict) else None
-        params[ref] = value
-    if rule.get("id") == "replacements":
-        params["replacements"] = rules.get("replacements")
-    return params
-
-
-def _sft_rows(rules: dict, sensitive_on: bool) -> list[RuleRow]:
-    rows = []
-    t2s_on = bool((rules.get("traditional_to_simplified") or {}).get("enabled"))
-    for r in rules.get("cleaning") or []:
-        note = ""
-        if r.get("id") == "t2s" and not t2s_on:
-            note = "traditional_to_simplified.enabled is false"
-        if r.get("id") == "replacements" and not rules.get("replacements"):
-            note = "no replacements file"
-        rows.append(RuleRow(str(r.get("id")), "cleaning", str(r.get("description") or ""), str(r.get("action") or ""),
-                            bool(r.get("enabled", True)), note, _sft_params(rules, r)))
-    for r in rules.get("filters") or []:
-        note = "no word lists: skipped" if r.get("id") == "sensitive_words" and not sensitive_on and r.get("enabled", True) else ""
-        rows.append(RuleRow(str(r.get("id")), "filter", str(r.get("description") or ""), str(r.get("action") or ""),
-                            bool(r.get("enabled", True)), note, _sft_params(rules, r)))
-    return rows
-
-
+# =========================================================================== runs, from traces
 def run_sft(rules_path: Path, sources: list, sample: Sample) -> Run:
-    from pipelines.rules import load_rules
-    from pipelines.sft.processor import SftProcessor, sft_config
-
     t0 = time.monotonic()
-    rules = load_rules(rules_path, "sft_rules.schema.yaml").data
-    config = sft_config(rules, rules_path.parent, {s.name: s for s in sources})
-    processor = SftProcessor(config)
-    log: list[tuple[dict, tuple]] = []
-    clean = processor.cleaner.clean
-
-    def recording_clean(record: dict):
-        result = clean(record)
-        log.append((record, result))
-        return result
-
-    processor.cleaner.clean = recording_clean          # the processor's own loop, observed
+    rules = load_rules(rules_path, SFT_RULES_SCHEMA).data
+    processor = SftProcessor(sft_config(rules, rules_path.parent, {s.name: s for s in sources}), trace=True)
     units, bad, seen = [], list(sample.errors), Counter()
-    try:
-        _sft_batches(processor, sample, log, units, bad, seen, rules, rules_path)
-    finally:
-        del processor.cleaner.clean
-    return Run("sft", rules_path, _sft_rows(rules, processor.cleaner.sensitive is not None), units, bad, sample.lines,
-               time.monotonic() - t0, {"taxonomy": processor.taxonomy})
-
-
-def _sft_batches(processor, sample: Sample, log: list, units: list, bad: list, seen: Counter, rules: dict,
-                 rules_path: Path) -> None:
-    from pipelines.sft.record_rules import FILTER_IDS, RecordCleaner
-
-    cleaning_only = None
     for batch in sample.batches:
-        log.clear()
         out = processor.process(batch)
         bad.extend(_bad_rows(out.dead_letters))
-        for row in out.rejected:
-            if row["rule"] in FILTER_IDS:
-                continue                                   # the cleaner's, taken from the log below
-            key = (row["source"], row["source_file"], row["source_line"], seen[(row["source_file"], row["source_line"])])
-            seen[(row["source_file"], row["source_line"])] += 1
-            text = row.get("text_prefix") or ""
-            units.append(Unit(key, str(row["id"]), row["source"], row["source_file"], row["source_line"],
-                              {"instruction": text}, drop=("adapter:" + row["rule"], row["reason"])))
-        documents = iter(out.documents)
-        for rec, (cleaned, rejection, applied) in log:
-            k = (rec.get("source_file"), rec.get("source_line"))
-            key = (batch.source, k[0], k[1], seen[k])
-            seen[k] += 1
-            u = Unit(key, str(rec.get("id")), batch.source, str(k[0]), k[1], sft_fields(rec),
-                     hits=[(*sft_flag_rule(f), f) for f in applied])
-            if rejection is None:
-                doc = next(documents)
-                u.after = sft_fields(doc)
-                u.label = f"{doc.get('category')}/{doc.get('subcategory')}"
-                u.label_how = doc.get("label_source")
+        traced = set()
+        for rec, events in out.traces:
+            where = (rec.get("source_file"), rec.get("source_line"))
+            key = (batch.source, *where, seen[where])
+            seen[where] += 1
+            unit = unit_of_trace(key, rec, events, batch.source)
+            if unit.drop is None:
+                unit.label, unit.label_how = f"{rec.get('category')}/{rec.get('subcategory')}", rec.get("label_source")
             else:
-                u.drop = (str(rejection[0]), str(rejection[1]))
-                # The text as the cleaning rules left it (the filters' own changes are lost with the record).
-                if cleaning_only is None:
-                    cleaning_only = RecordCleaner.from_rules({**rules, "filters": []}, rules_path.parent)
-                partial, _, _ = cleaning_only.clean(rec)
-                u.partial = sft_fields(partial) if partial is not None else None
-            units.append(u)
-
-
-# =========================================================================== pretraining
-PRE_FLAGS = {"html_extracted": "html_extracted", "special_tokens_removed": "normalize.special_tokens",
-             "html_removed": "normalize.strip_html", "invisible_removed": "normalize.remove_invisible",
-             "whitespace_collapsed": "normalize.collapse_whitespace", "t2s": "t2s"}
-
-
-def _fmt_bounds(d) -> str:
-    if d is None:
-        return ""
-    if isinstance(d, dict):
-        return ", ".join(f"{k} {v}" for k, v in d.items())
-    return str(d)
-
-
-def _pretrain_rows(rules: dict, has_html: bool) -> tuple[list[RuleRow], str | None]:
-    norm, rows = rules.get("normalize") or {}, []
-    h = rules.get("html") or {}
-    rows.append(RuleRow("html_extracted", "html", "main text extracted from the page (trafilatura; html sources only)",
-                        "rewrite", True, "" if has_html else "no html source in the input", dict(h)))
-    rows.append(RuleRow("html_no_text", "html", f"extraction shorter than html.min_chars ({h.get('min_chars')}) is rejected",
-                        "drop", True, "" if has_html else "no html source in the input", {"min_chars": h.get("min_chars")}))
-    steps = (("special_tokens", "special tokens removed", bool(norm.get("special_tokens"))),
-             ("strip_html", "residual HTML tags, comments and entities removed", bool(norm.get("strip_html"))),
-             ("remove_invisible", "zero-width, BOM, soft hyphen and control characters removed", bool(norm.get("remove_invisible"))),
-             ("collapse_whitespace", "runs of spaces and blank lines collapsed, text trimmed", bool(norm.get("collapse_whitespace"))))
-    for key, desc, on in steps:
-        rows.append(RuleRow(f"normalize.{key}", "normalize", desc, "rewrite", on, {key: norm.get(key)}))
-    rows.append(RuleRow("empty_after_normalize", "normalize", "nothing left after normalization", "drop", True))
-    t2s = rules.get("traditional_to_simplified") or {}
-    rows.append(RuleRow("t2s", "traditional_to_simplified", f"Traditional documents converted to Simplified "
-                        f"(OpenCC {t2s.get('opencc_config')}, min {t2s.get('min_traditional_chars')} chars, "
-                        f"share {t2s.get('min_traditional_share')})", "rewrite", bool(t2s.get("enabled")), "", dict(t2s)))
-    lang = rules.get("language") or {}
-    rows.append(RuleRow("language", "language", f"languages kept: {', '.join(map(str, lang.get('keep') or []))} "
-                        f"(flagged: detected language differs from the declared one)", "drop", True, "", dict(lang)))
-    q = rules.get("quality") or {}
-    for f in q.get("filters") or []:
-        bounds = "; ".join(x for x in (f"min {_fmt_bounds(f.get('min'))}" if f.get("min") is not None else "",
-                                        f"max {_fmt_bounds(f.get('max'))}" if f.get("max") is not None else "") if x)
-        rows.append(RuleRow(str(f.get("id")), "quality filter", f"{f.get('signal')} ({bounds}): {f.get('description') or ''}",
-                            "drop", bool(q.get("enabled", True)), "", dict(f)))
-    sw = rules.get("sensitive_words") or {}
-    lists = sw.get("lists") or []
-    mask = [str(d.get("name")) for d in lists if d.get("action") == "mask"]
-    mask_row = f"sensitive:{mask[0]}" if len(mask) == 1 else ("sensitive:mask" if mask else None)
-    for d in lists:
-        if d.get("action") == "mask" and len(mask) > 1:
-            continue
-        desc = (f"{d.get('lang')} {d.get('category')} list ({', '.join(map(str, d.get('paths') or []))}); "
-                f"{d.get('action')} at min_hits {d.get('min_hits')}, min_distinct {d.get('min_distinct')}, "
-                f"density_per_1k {d.get('density_per_1k')}")
-        rows.append(RuleRow(f"sensitive:{d.get('name')}", "sensitive words", desc, str(d.get("action")),
-                            bool(sw.get("enabled", True)), "", dict(d)))
-    if len(mask) > 1:
-        rows.append(RuleRow("sensitive:mask", "sensitive words", f"mask lists: {', '.join(mask)}", "mask",
-                            bool(sw.get("enabled", True)), "", {"lists": [d for d in lists if d.get("action") == "mask"]}))
-    m = q.get("model") or {}
-    rows.append(RuleRow("quality_score", "quality model", f"model {m.get('path')}, mode {m.get('mode')}, "
-                        f"min_score {m.get('min_score')}, pareto_alpha {m.get('pareto_alpha')}", "drop",
-                        bool(q.get("enabled", True)) and (m.get("mode") or "off") != "off", "", dict(m)))
-    return rows, mask_row
+                traced.add((*where, unit.drop[0]))
+            units.append(unit)
+        for row in out.rejected:            # rejected before the steps: by the format's adapter, or too long
+            where = (row["source_file"], row["source_line"])
+            if (*where, row["rule"]) in traced:
+                continue
+            key = (row["source"], *where, seen[where])
+            seen[where] += 1
+            units.append(Unit(key, str(row["id"]), row["source"], row["source_file"], row["source_line"],
+                              {"instruction": row.get("text_prefix") or ""}, drop=("adapter:" + row["rule"], row["reason"])))
+    return Run("sft", rules_path, processor.rows(), units, bad, sample.lines, time.monotonic() - t0,
+               {"taxonomy": processor.taxonomy})
 
 
 def run_pretrain(rules_path: Path, sources: list, sample: Sample) -> Run:
-    from dataclasses import replace
-
-    from pipelines.document_processor import DocumentProcessor, PretrainConfig
-    from pipelines.records import BadRecord, decode_line, text_field
-    from pipelines.rules import load_rules
-    from pipelines.text.normalize import Normalizer
-
     t0 = time.monotonic()
-    rules = load_rules(rules_path, "pretrain_rules.schema.yaml").data
-    config = PretrainConfig.from_rules(rules, tuple(sources), rules_path.parent)
-    processor = DocumentProcessor(config)
-    rows, mask_row = _pretrain_rows(rules, any(s.format == "html" for s in sources))
-    flags_map = dict(PRE_FLAGS, lang_differs_from_declared="language")
-    if mask_row:
-        flags_map["sensitive_masked"] = mask_row
-
-    normalize = processor.normalize
-    no_collapse = Normalizer(replace(config.normalize, collapse_whitespace=False)) if config.normalize.collapse_whitespace else None
-
-    def measured_normalize(text: str):
-        new, changed = normalize(text)
-        if no_collapse is not None and no_collapse(text)[0] != new:
-            changed = [*changed, "whitespace_collapsed"]
-        return new, changed
-
-    rejected_docs: list[tuple[dict, str, str]] = []
-    reject = processor._reject
-
-    def recording_reject(out, doc, rule, reason, value=None, threshold=None):
-        rejected_docs.append((dict(doc), rule, reason))
-        return reject(out, doc, rule, reason, value, threshold)
-
-    processor.normalize = measured_normalize
-    processor._reject = recording_reject
+    rules = load_rules(rules_path, RULES_SCHEMA).data
+    processor = DocumentProcessor(PretrainConfig.from_rules(rules, tuple(sources), rules_path.parent), trace=True)
     units, bad = [], list(sample.errors)
-    try:
-        for batch in sample.batches:
-            rejected_docs.clear()
-            settings = config.sources[batch.source]
-            originals = {}
-            for number, raw in batch.items:
-                try:
-                    obj = decode_line(raw) if isinstance(raw, bytes) else raw
-                    originals[number] = text_field(obj, settings.source.text_field)
-                except BadRecord:
-                    pass
-            out = processor.process(batch)
-            bad.extend(_bad_rows(out.dead_letters))
-            if settings.source.lang == UNDECLARED:        # a plain JSONL input declares no language
-                for doc in out.documents + [d for d, _, _ in rejected_docs]:
-                    doc["flags"] = [f for f in doc.get("flags") or [] if f != "lang_differs_from_declared"]
-            for doc in out.documents:
-                units.append(_pre_unit(doc, originals, flags_map, None))
-            for doc, rule, reason in rejected_docs:
-                units.append(_pre_unit(doc, originals, flags_map, (rule, reason)))
-    finally:
-        processor.normalize, processor._reject = normalize, reject
+    for batch in sample.batches:
+        out = processor.process(batch)
+        bad.extend(_bad_rows(out.dead_letters))
+        for doc, events in out.traces:
+            unit = unit_of_trace((doc["source"], doc.get("source_file"), doc.get("source_line")), doc, events, doc["source"])
+            unit.label = doc.get("lang")
+            units.append(unit)
     units.sort(key=lambda u: (u.source, u.file, u.line or 0))
-    return Run("pretrain", rules_path, rows, units, bad, sample.lines, time.monotonic() - t0)
+    return Run("pretrain", rules_path, processor.rows(), units, bad, sample.lines, time.monotonic() - t0)
 
 
-def _pre_unit(doc: dict, originals: dict, flags_map: dict, drop: tuple[str, str] | None) -> Unit:
-    line = doc.get("source_line")
-    before = {"text": originals.get(line, doc.get("text") or "")}
-    flags = doc.get("flags") or []
-    kinds = {"lang_differs_from_declared": "flagged"}
-    u = Unit((doc["source"], doc.get("source_file"), line), str(doc.get("id")), doc["source"], str(doc.get("source_file")),
-             line, before, drop=drop, hits=[(flags_map.get(f, f), kinds.get(f, "changed"), f) for f in flags],
-             label=doc.get("lang"))
-    if drop is None:
-        u.after = {"text": doc.get("text") or ""}
-    elif (doc.get("text") or "") != before["text"]:
-        u.partial = {"text": doc.get("text") or ""}
+def unit_of_trace(key: tuple, record: dict, events: list, source: str) -> Unit:
+    """What the steps did to one record, from its trace: the hits of every step (a step that changed
+    the text without a flag is a hit of its own name), and the rejection, if any."""
+    before = events[0].before if events else {}
+    hits = []
+    for e in events:
+        if e.hits:
+            hits.extend((h.rule, h.kind, h.flag) for h in e.hits)
+        elif e.after != e.before and e.reject is None:
+            hits.append((e.step, "changed", e.step))
+    reject = events[-1].reject if events else None
+    u = Unit(key, str(record.get("id")), source, str(record.get("source_file")), record.get("source_line"), before, hits=hits)
+    if reject is None:
+        u.after = events[-1].after if events else before
+    else:
+        u.drop = (reject.rule, reject.reason)
+        u.partial = events[-1].after if events[-1].after != before else None
     return u
 
 

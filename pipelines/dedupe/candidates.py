@@ -12,6 +12,8 @@ from itertools import combinations
 
 import numpy as np
 
+from pipelines.core import counters as C
+
 
 def _runs(sorted_keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Start and length of each run of equal values in a sorted array."""
@@ -44,9 +46,9 @@ class BucketStats:
     largest: int = 0
     sizes: Counter = field(default_factory=Counter)
 
-    def as_counts(self) -> dict[str, int]:
-        return {"dedupe:lsh_buckets": self.buckets, "dedupe:lsh_pairs": self.pairs,
-                "dedupe:lsh_oversized_buckets": self.oversized, "max:dedupe_largest_bucket": self.largest}
+    def as_counts(self) -> dict:
+        return {C.dedupe("lsh_buckets"): self.buckets, C.dedupe("lsh_pairs"): self.pairs,
+                C.dedupe("lsh_oversized_buckets"): self.oversized, C.largest("largest_bucket"): self.largest}
 
 
 def bucket_pairs(keys: np.ndarray, handles: np.ndarray, exact: np.ndarray, max_bucket: int

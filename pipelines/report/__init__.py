@@ -36,7 +36,7 @@ def try_write_report(output: str, log: logging.Logger) -> str | None:
 
 def report_line(output: str) -> str:
     """The summary's last line: where the report is, or that there is none."""
-    from pipelines import manifest as mf
+    from pipelines.beam import storage as mf
     from apache_beam.io.filesystems import FileSystems
     path = mf.join(output, REPORT_FILE)
     return f"report:   {path}" if FileSystems.exists(path) else "report:   not written (see the warning above)"

@@ -6,7 +6,7 @@ import argparse
 import sys
 import time
 
-from pipelines.cli import resolve_output
+from pipelines.beam.command import resolve_output
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -17,7 +17,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     from apache_beam.io.filesystems import FileSystems
 
-    from pipelines import manifest as mf
+    from pipelines.beam import storage as mf
     from pipelines.report import write_report
     output = resolve_output(args.output)
     if not FileSystems.exists(mf.join(output, "manifest.json")):

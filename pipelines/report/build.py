@@ -22,7 +22,7 @@ import yaml
 from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 
-from pipelines import manifest as mf
+from pipelines.beam import storage as mf
 import pipelines.report.figures as fg
 from pipelines.report.paths import REPORT_FILE
 from pipelines.report.html import Cell, Raw, Section, badge, cards, details, esc, facts, figure, note, num, page, pct, table

@@ -9,10 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from pipelines.core import counters as C
 from pipelines.records import (DEFAULT_MAX_RECORD_BYTES, BadRecord, BatchResult, RawBatch, decode_line, oversize,
                                too_long_reject)
 from pipelines.sft.adapters import Rejected, adapt, rejected_row
-from pipelines.sft.record_rules import RecordCleaner, build_sensitive_filters
+from pipelines.core.steps import StepChain
+from pipelines.sft.record_rules import RecordCleaner, build_sensitive_filters, prepared
+from pipelines.steps.sft_clean import RAW, sft_fields
+from pipelines.steps.sft_label import Label
 from pipelines.sft.sources import SftSource
 from pipelines.sft.taxonomy import load_taxonomy
 from schemas.pretrain import TEXT_PREFIX_CHARS
@@ -32,68 +36,76 @@ class SftConfig:
 
 
 class SftProcessor:
-    def __init__(self, config: SftConfig):
+    """Adapts a batch's lines into records and runs them through the steps: the cleaner's (cleaning,
+    filters) and the label. With trace=True, the result carries every record's trace."""
+
+    def __init__(self, config: SftConfig, trace: bool = False):
         self.config = config
         sensitive = build_sensitive_filters(config.rules, config.base_dir)
         self.cleaner = RecordCleaner.from_rules(config.rules, config.base_dir, sensitive=sensitive)
         self.taxonomy = load_taxonomy(config.taxonomy_path)
+        sources = config.sources.values()
+        label = Label(self.taxonomy, {s.name: s.lang for s in sources}, {s.name: s.label for s in sources}, self.cleaner.langid)
+        self.steps = StepChain([*self.cleaner.steps, label], view=sft_fields)
+        self.trace = trace
+
+    def rows(self):
+        return self.cleaner.rows()
 
     def process(self, batch: RawBatch) -> BatchResult:
         out = BatchResult()
         source = self.config.sources[batch.source]
+        source_read = C.source(source.name, "read")
+        records, raws, early = [], {}, []
         for line, raw in batch.items:
-            out.counts["read"] += 1
-            out.counts[f"source:{source.name}:read"] += 1
+            out.counts[C.READ] += 1
+            out.counts[source_read] += 1
             if (big := oversize(raw, self.config.max_record_bytes)) is not None:
-                out.rejected.append({**too_long_reject(source.name, batch.path, line, *big, self.config.max_record_bytes),
-                                     "dup_of": None})
-                out.counts["rejected"] += 1
-                out.counts["rejected:too_long"] += 1
+                early.append({**too_long_reject(source.name, batch.path, line, *big, self.config.max_record_bytes), "dup_of": None})
                 continue
             try:
-                records = adapt(decode_line(raw), source.format, source.name, f"{source.name}:{line}", source.field_map,
+                adapted = adapt(decode_line(raw), source.format, source.name, f"{source.name}:{line}", source.field_map,
                                 source_file=batch.path, source_line=line)
             except BadRecord as e:
                 out.dead_letter(batch.source, batch.path, line, e.kind, str(e), raw)
                 continue
             except Rejected as e:
-                out.rejected.append(rejected_row(e, source.name, batch.path, line))
-                out.counts["rejected"] += 1
-                out.counts[f"rejected:{e.rule}"] += 1
+                early.append(rejected_row(e, source.name, batch.path, line))
                 continue
             # One line can hold several records (instances, conversations): each is accounted for.
-            out.counts["read"] += len(records) - 1
-            out.counts["records_from_lines"] += len(records) - 1
-            for rec in records:
-                self._record(out, rec, source)
+            out.counts[C.READ] += len(adapted) - 1
+            out.counts[C.total("records_from_lines")] += len(adapted) - 1
+            records.extend(prepared(r) for r in adapted)
+            raws[line] = raw
+        traces = [] if self.trace else None
+        kept, rejected, failed = self.steps.run(records, out.counts, traces)
+        for rec, error in failed:
+            line = rec.get("source_line")
+            out.dead_letter(batch.source, batch.path, line, "processing_error", f"{type(error).__name__}: {error}", raws.get(line))
+        rows = early + [self._reject_row(rec, reject, source.name) for rec, reject, _ in rejected]
+        out.rejected = sorted(rows, key=lambda r: r["source_line"] if r["source_line"] is not None else -1)   # input order
+        for row in out.rejected:
+            out.counts[C.N_REJECTED] += 1
+            out.counts[C.rejected(row["rule"])] += 1
+        for rec in kept:
+            rec.pop(RAW, None)
+        out.documents = kept
+        if traces is not None:
+            out.traces = list(zip(records, traces))
         if batch.error:                         # the unreadable rest of a file counts as one record read
             line, kind, message = batch.error
-            out.counts["read"] += 1
-            out.counts[f"source:{source.name}:read"] += 1
+            out.counts[C.READ] += 1
+            out.counts[source_read] += 1
             out.dead_letter(batch.source, batch.path, line, kind, message, b"")
-        out.counts["cleaned"] += len(out.documents)         # "written" is counted where the output is written
+        out.counts[C.CLEANED] += len(out.documents)         # "written" is counted where the output is written
         return out
 
-    def _record(self, out: BatchResult, rec: dict, source: SftSource) -> None:
-        cleaned, rejection, _ = self.cleaner.clean(rec)
-        if rejection is not None:
-            rule, reason = rejection
-            out.rejected.append({"id": rec["id"], "source": source.name, "rule": rule, "reason": reason, "value": None,
-                                 "threshold": None, "text_prefix": (rec.get("instruction") or "")[:TEXT_PREFIX_CHARS],
-                                 "lang": rec.get("lang"), "source_file": rec.get("source_file"),
-                                 "source_line": rec.get("source_line"), "dup_of": None})
-            out.counts["rejected"] += 1
-            out.counts[f"rejected:{rule}"] += 1
-            return
-        cleaned["lang"] = source.lang or self.cleaner.text_lang(cleaned["instruction"] + "\n" + cleaned["output"]) or None
-        label = self.taxonomy.classify(cleaned["instruction"], cleaned.get("input") or "", cleaned["lang"], source.label)
-        cleaned["category"], cleaned["subcategory"], cleaned["label_source"] = label.category, label.subcategory, label.how
-        out.documents.append(cleaned)
-        out.counts[f"lang:{cleaned['lang'] or 'unknown'}"] += 1
-        out.counts[f"source:{source.name}:cleaned"] += 1
-        for flag in cleaned.get("flags") or []:
-            out.counts[f"stage:{flag.split(':')[0]}"] += 1
-
+    @staticmethod
+    def _reject_row(rec: dict, reject, source: str) -> dict:
+        return {"id": rec["id"], "source": source, "rule": reject.rule, "reason": reject.reason, "value": None,
+                "threshold": None, "text_prefix": (rec.get(RAW, {}).get("instruction") or rec.get("instruction") or "")[:TEXT_PREFIX_CHARS],
+                "lang": rec.get("lang"), "source_file": rec.get("source_file"), "source_line": rec.get("source_line"),
+                "dup_of": None}
 
 
 def sft_config(rules: dict, rules_dir: str | Path, sources: dict[str, SftSource]) -> SftConfig:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass
+from functools import partial
 
 # Zero-width and formatting characters that render as nothing.
 _INVISIBLE = [0x00AD, 0x034F, 0x061C, 0x115F, 0x1160, 0x17B4, 0x17B5, 0x180E, 0x3164, 0xFEFF, 0xFFA0]
@@ -57,35 +58,55 @@ class NormalizeConfig:
         return re.compile("|".join(re.escape(t) for t in toks))
 
 
+def remove_special(text: str, pattern: re.Pattern) -> str:
+    return pattern.sub(" ", text)
+
+
+def strip_html(text: str) -> str:
+    if "<" not in text and "&" not in text:
+        return text
+    return _ENTITY.sub(lambda m: html.unescape(m.group(0)), TAG.sub(" ", text))
+
+
+def remove_invisible(text: str) -> str:
+    return (text.replace("\r\n", "\n") if "\r" in text else text).translate(_DELETE_TABLE)
+
+
+def collapse_whitespace(text: str) -> str:
+    text = _HSPACE.sub(" ", text)
+    text = _SPACE_AROUND_NL.sub("\n", text)
+    return _MANY_NL.sub("\n\n", text).strip()
+
+
+def operations(config: NormalizeConfig) -> list[tuple[str, str | None, object]]:
+    """The configured normalization, in order: (rule key, flag when it changed the text, text -> text).
+    Special tokens go first (some look like tags), then HTML, then invisible characters (an entity
+    such as &#8203; may have spelled one), then whitespace (no flag: nearly every text changes)."""
+    ops = []
+    special = config.special_pattern()
+    if special is not None:
+        ops.append(("special_tokens", "special_tokens_removed", partial(remove_special, pattern=special)))
+    if config.strip_html:
+        ops.append(("strip_html", "html_removed", strip_html))
+    if config.remove_invisible:
+        ops.append(("remove_invisible", "invisible_removed", remove_invisible))
+    if config.collapse_whitespace:
+        ops.append(("collapse_whitespace", None, collapse_whitespace))
+    return ops
+
+
 class Normalizer:
     """Applies the configured normalization steps; returns the text and what changed."""
 
     def __init__(self, config: NormalizeConfig):
         self.config = config
-        self._special = config.special_pattern()
+        self._ops = operations(config)
 
     def __call__(self, text: str) -> tuple[str, list[str]]:
-        """Special tokens go first (some look like tags), then HTML, then invisible
-        characters (an entity such as &#8203; may have spelled one), then whitespace."""
-        cfg, changed = self.config, []
-        if self._special is not None:
-            new = self._special.sub(" ", text)
-            if new != text:
-                changed.append("special_tokens_removed")
+        changed = []
+        for _, flag, op in self._ops:
+            new = op(text)
+            if flag is not None and new != text:
+                changed.append(flag)
             text = new
-        if cfg.strip_html and ("<" in text or "&" in text):
-            new = _ENTITY.sub(lambda m: html.unescape(m.group(0)), TAG.sub(" ", text))
-            if new != text:
-                changed.append("html_removed")
-            text = new
-        if cfg.remove_invisible:
-            new = (text.replace("\r\n", "\n") if "\r" in text else text).translate(_DELETE_TABLE)
-            if new != text:
-                changed.append("invisible_removed")
-            text = new
-        if cfg.collapse_whitespace:
-            text = _HSPACE.sub(" ", text)
-            text = _SPACE_AROUND_NL.sub("\n", text)
-            text = _MANY_NL.sub("\n\n", text)
-            text = text.strip()
         return text, changed

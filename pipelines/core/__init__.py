@@ -1,0 +1,1 @@
+"""What every pipeline shares, free of Beam: counters, steps, the manifest."""
