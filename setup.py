@@ -49,6 +49,6 @@ setup(
     install_requires=PIPELINE,
     extras_require={"train": TRAIN, "serve": SERVE, "dask": DASK, "dev": DEV,
                     "all": TRAIN + SERVE + DASK + DEV},
-    entry_points={"console_scripts": ["tigerdata-pretrain=pipelines.pretrain:main", "tigerdata-sft=pipelines.sft_pipeline:main",
+    entry_points={"console_scripts": ["tigerdata-pretrain=pipelines.pretrain.run:main", "tigerdata-sft=pipelines.sft.run:main",
                                      "rules=pipelines.curator.cli:main"]},
 )

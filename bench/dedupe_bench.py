@@ -7,7 +7,7 @@ For each corpus size, in one invocation so the figures are comparable:
              whose documents are the input of everything below;
   reference  datasketch's MinHashLSH used directly, in one process, on the same
              shingles (bench/dedupe_reference.py): candidates only, no verification;
-  beam x2    `python -m pipelines.dedupe_corpus` (drop mode), local runner, two workers:
+  beam x2    `python -m pipelines.dedupe` (drop mode), local runner, two workers:
              exact + MinHash-LSH + TF-IDF verification + components + resolution;
   weight     the same in weight mode (checks that each cluster's weights sum to 1).
 Reports docs/s and peak memory (whole process tree) beside the reference's, the
@@ -49,7 +49,7 @@ def documents(cleaned: Path) -> list[tuple[str, str, str]]:
 
 def run_dedupe(cleaned: Path, out: Path, mode: str) -> dict:
     shutil.rmtree(out, ignore_errors=True)
-    m = measure([sys.executable, "-m", "pipelines.dedupe_corpus", "--input", str(cleaned / "data" / "*.parquet"),
+    m = measure([sys.executable, "-m", "pipelines.dedupe", "--input", str(cleaned / "data" / "*.parquet"),
                  "--output", str(out), "--mode", mode, "--direct_running_mode=multi_processing", "--direct_num_workers=2"])
     manifest = json.loads((out / "manifest.json").read_text())
     # docs/s over the pipeline's own time (manifest: from submitting the pipeline to its end,

@@ -18,11 +18,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from pipelines.core import counters as C
-from pipelines.document_processor import DocumentProcessor, PretrainConfig
-from pipelines.rules import DEFAULT_RULES, RULES_SCHEMA
-from pipelines.readers import match, plan_splits, read_split
-from pipelines.rules import load_rules
-from pipelines.sources import load_sources
+from pipelines.pretrain.processor import DocumentProcessor, PretrainConfig
+from pipelines.core.rules import DEFAULT_RULES, RULES_SCHEMA
+from pipelines.core.readers import match, plan_splits, read_split
+from pipelines.core.rules import load_rules
+from pipelines.core.sources import load_sources
 from schemas import pretrain as schema
 
 

@@ -29,7 +29,7 @@ import psutil
 import yaml
 
 from bench.pretrain_accuracy import evaluate, evaluate_html, score_html
-from pipelines.rules import DEFAULT_RULES
+from pipelines.core.rules import DEFAULT_RULES
 
 REPO = Path(__file__).resolve().parent.parent
 MAKE_CORPUS = REPO.parent / "shared" / "bench" / "make_corpus.py"
@@ -125,10 +125,10 @@ def run_config(name: str, corpus: Path, out: Path) -> dict:
 def html_accuracy(corpus: Path) -> dict:
     """Extraction quality on every page (the stage's own output: trafilatura + normalization),
     then the end-to-end pipeline, where pages in other languages are rejected by language ID."""
-    from pipelines.document_processor import DocumentProcessor, PretrainConfig
-    from pipelines.rules import DEFAULT_RULES, RULES_SCHEMA
-    from pipelines.rules import load_rules
-    from pipelines.sources import load_sources
+    from pipelines.pretrain.processor import DocumentProcessor, PretrainConfig
+    from pipelines.core.rules import DEFAULT_RULES, RULES_SCHEMA
+    from pipelines.core.rules import load_rules
+    from pipelines.core.sources import load_sources
     from pipelines.text.html_extract import extract_main_text
 
     sources = RESULTS / "html_sources.json"

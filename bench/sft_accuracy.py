@@ -33,7 +33,7 @@ from collections import Counter
 from pathlib import Path
 
 from bench.pretrain_accuracy import INVISIBLE, SPECIAL_TOKENS, load_output, read_jsonl
-from pipelines.records import BadRecord
+from pipelines.core.records import BadRecord
 from pipelines.sft.adapters import Rejected, adapt
 from pipelines.sft.processor import sft_config
 from pipelines.sft.record_rules import RecordCleaner, load_sft_rules

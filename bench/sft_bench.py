@@ -77,7 +77,7 @@ def sft_rules_variant(out_dir: Path = RESULTS) -> Path:
 
 def plain_loop(sources_path: str, rules_path: str) -> dict:
     """The baseline: the pipeline's per-record stages over the same batches, in one process."""
-    from pipelines.readers import match, plan_splits, read_split
+    from pipelines.core.readers import match, plan_splits, read_split
     from pipelines.sft.processor import SftProcessor, sft_config
     from pipelines.sft.record_rules import load_sft_rules
     from pipelines.sft.sources import load_sft_sources

@@ -20,8 +20,8 @@ import sys
 import numpy as np
 import pyarrow.parquet as pq
 
-from pipelines.rules import DEFAULT_RULES, RULES_SCHEMA
-from pipelines.rules import RulesError, load_rules
+from pipelines.core.rules import DEFAULT_RULES, RULES_SCHEMA
+from pipelines.core.rules import RulesError, load_rules
 from pipelines.text.normalize import NormalizeConfig, Normalizer
 from pipelines.text.quality_model import train
 

@@ -37,10 +37,10 @@ def write_sources(path: Path, sources: dict) -> Path:
 
 @pytest.fixture(scope="session")
 def processor_config():
-    from pipelines.document_processor import PretrainConfig
-    from pipelines.rules import DEFAULT_RULES, RULES_SCHEMA
-    from pipelines.rules import load_rules
-    from pipelines.sources import Source
+    from pipelines.pretrain.processor import PretrainConfig
+    from pipelines.core.rules import DEFAULT_RULES, RULES_SCHEMA
+    from pipelines.core.rules import load_rules
+    from pipelines.core.sources import Source
 
     rules = load_rules(DEFAULT_RULES, RULES_SCHEMA)
     sources = (Source("zh_web", "zh", "web", ("x",)), Source("en_web", "en", "web", ("x",)),
@@ -52,7 +52,7 @@ def rules_copy(folder: Path, edit=None) -> Path:
     """A copy of cleaning_rules/pretrain.yaml in `folder`, with the files it refers to made absolute,
     after `edit(rules)` changed what a test needs."""
     import yaml
-    from pipelines.rules import DEFAULT_RULES
+    from pipelines.core.rules import DEFAULT_RULES
 
     base = DEFAULT_RULES.parent
     rules = yaml.safe_load(DEFAULT_RULES.read_text(encoding="utf-8"))

@@ -7,7 +7,7 @@ import pytest
 from bench.dedupe_accuracy import evaluate_dedupe
 from bench.pretrain_accuracy import evaluate
 from bench.pretrain_bench import rules_variant
-from pipelines import pretrain
+from pipelines.pretrain import run as pretrain
 from tests.conftest import SHARED, needs_shared
 
 

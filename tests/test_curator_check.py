@@ -4,7 +4,7 @@ import shutil
 
 import pytest
 
-from pipelines.rule_checks import check_dir, check_file, errors
+from pipelines.core.rule_checks import check_dir, check_file, errors
 from pipelines.curator.cli import main
 from tests.conftest import REPO
 

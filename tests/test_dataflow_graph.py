@@ -3,7 +3,7 @@ import pickle
 
 from apache_beam.internal import pickler
 
-from pipelines import pretrain
+from pipelines.pretrain import run as pretrain
 from tests.conftest import REPO, write_lines, write_sources
 
 
@@ -34,8 +34,8 @@ def test_dataflow_dry_run_builds_the_job_graph(tmp_path):
 
 def test_the_worker_config_pickles_and_works_after_the_trip(processor_config):
     from pipelines.beam.pretrain_transforms import PretrainCleaning
-    from pipelines.document_processor import DocumentProcessor
-    from pipelines.readers import RawBatch
+    from pipelines.pretrain.processor import DocumentProcessor
+    from pipelines.core.readers import RawBatch
 
     batch = RawBatch("zh_web", "f.jsonl", "jsonl", [(1, '{"id": "a", "text": "今天天氣很好，我們去公園散步，看到很多花。"}'.encode()),
                                                   (2, b'{"id": "b", "text": "The library opens at nine in the morning."}'),

@@ -1,4 +1,4 @@
-"""End to end: `python -m pipelines.dedupe_corpus` (the same Beam stages the pretraining pipeline runs
+"""End to end: `python -m pipelines.dedupe` (the same Beam stages the pretraining pipeline runs
 after its filters) on a small corpus with exact copies, a chain of near copies, a boilerplate-sharing
 pair and unrelated documents."""
 import random
@@ -7,7 +7,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from pipelines import dedupe_corpus
+from pipelines.dedupe import run as dedupe_corpus
 from tests.conftest import rules_copy
 
 ZH_SENTENCES = [

@@ -14,7 +14,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipelines import pretrain, sft_pipeline
+from pipelines.pretrain import run as pretrain
+from pipelines.sft import run as sft_pipeline
 from tests.conftest import rules_copy, write_sources
 
 LIMIT = 3000                 # reader.max_record_bytes in these runs
@@ -35,7 +36,7 @@ def _sft_rules(folder: Path, limit: int = LIMIT) -> Path:
 
     import yaml
 
-    from pipelines.sft_pipeline import DEFAULT_SFT_RULES
+    from pipelines.sft.run import DEFAULT_SFT_RULES
     copy = folder / "rules"
     if not copy.exists():
         shutil.copytree(DEFAULT_SFT_RULES.parent, copy)

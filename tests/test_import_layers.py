@@ -9,8 +9,8 @@ import pytest
 
 from tests.conftest import REPO
 
-PURE = ["pipelines.records", "pipelines.rules", "pipelines.rule_schema", "pipelines.rule_checks", "pipelines.sources",
-        "pipelines.document_processor", "pipelines.sft.processor", "pipelines.sft.adapters", "pipelines.sft.taxonomy",
+PURE = ["pipelines.core.records", "pipelines.core.rules", "pipelines.core.rule_schema", "pipelines.core.rule_checks", "pipelines.core.sources",
+        "pipelines.pretrain.processor", "pipelines.sft.processor", "pipelines.sft.adapters", "pipelines.sft.taxonomy",
         "pipelines.sft.record_rules", "pipelines.dedupe.config", "pipelines.dedupe.clusters", "pipelines.dedupe.candidates",
         "pipelines.dedupe.components", "pipelines.dedupe.features", "pipelines.dedupe.sampling", "pipelines.dedupe.tables",
         "pipelines.text.tfidf", "pipelines.text.minhash", "pipelines.text.quality_signals", "pipelines.text.normalize",

@@ -8,7 +8,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from pipelines import pretrain
+from pipelines.pretrain import run as pretrain
 from tests.conftest import REPO, rules_copy, write_lines, write_sources
 
 ZH = "今天天气很好，我们一起去公园散步，看到了很多美丽的花朵和绿树。"

@@ -10,8 +10,8 @@ import pytest
 import yaml
 
 from pipelines.core import counters as C
-from pipelines import pretrain
-from pipelines.readers import RawBatch
+from pipelines.pretrain import run as pretrain
+from pipelines.core.readers import RawBatch
 from pipelines.text.quality_model import QualityModel, pareto_keep, train
 from schemas.pretrain import SIGNAL_COLUMNS
 from tests.conftest import REPO, write_lines, write_sources
@@ -28,7 +28,7 @@ def batch(*texts, source="zh_web"):
 
 @pytest.fixture(scope="module")
 def processor(processor_config):
-    from pipelines.document_processor import DocumentProcessor
+    from pipelines.pretrain.processor import DocumentProcessor
     return DocumentProcessor(processor_config)
 
 

@@ -5,7 +5,7 @@ import pytest
 from safetensors import safe_open
 from transformers import AutoModelForCausalLM, AutoTokenizer
 
-from pipelines import sft_pipeline
+from pipelines.sft import run as sft_pipeline
 from quant import eval as quant_eval
 from quant import gptq
 from quant.calibration import calibration_texts, held_out_texts

@@ -5,7 +5,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from pipelines.readers import match, plan_splits, read_split
+from pipelines.core.readers import match, plan_splits, read_split
 
 
 def read_all(source, fmt, path, split_bytes, batch_records=7, batch_bytes=10_000):
@@ -34,7 +34,7 @@ def test_splits_cover_every_line_once_with_exact_line_numbers(tmp_path, split_by
 
 
 def test_a_bom_is_dropped_and_a_line_over_the_limit_is_never_read_whole(tmp_path):
-    from pipelines.readers import TooLong
+    from pipelines.core.readers import TooLong
     path = tmp_path / "a.jsonl"
     path.write_bytes(b"\xef\xbb\xbf" + b'{"a": 1}\n' + b"y" * 5000 + b"\r\n" + b"  \n" + b'{"b": 2}')
     (split,) = plan_splits("s", "jsonl", str(path), path.stat().st_size, 10**9)
@@ -76,6 +76,6 @@ def test_a_corrupt_parquet_file_is_an_error_batch_not_a_crash(tmp_path):
 
 
 def test_an_unreadable_jsonl_file_is_an_error_batch(tmp_path):
-    from pipelines.readers import Split
+    from pipelines.core.readers import Split
     (batch,) = list(read_split(Split("s", str(tmp_path / "gone.jsonl"), "jsonl", 0, -1, 1), 10, 1000))
     assert batch.items == [] and batch.error[1] == "unreadable_file" and "gone.jsonl" in batch.error[2]

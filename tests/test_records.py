@@ -1,6 +1,6 @@
 import pytest
 
-from pipelines.records import BadRecord, decode_line, record_id, text_field
+from pipelines.core.records import BadRecord, decode_line, record_id, text_field
 
 
 @pytest.mark.parametrize("raw,kind", [

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from pipelines import pretrain, sft_pipeline
+from pipelines.pretrain import run as pretrain
+from pipelines.sft import run as sft_pipeline
 from pipelines.report import figures as fg
 from pipelines.report import try_write_report
 from pipelines.report.__main__ import main as report_main

@@ -1,7 +1,7 @@
 import pytest
 
-from pipelines.rules import DEFAULT_RULES, RULES_SCHEMA
-from pipelines.rules import RulesError, load_rules
+from pipelines.core.rules import DEFAULT_RULES, RULES_SCHEMA
+from pipelines.core.rules import RulesError, load_rules
 
 
 def shipped() -> str:

@@ -7,7 +7,10 @@ import sys
 import pyarrow.parquet as pq
 import pytest
 
-from pipelines import dask_cluster, dedupe_corpus, pretrain, sft_pipeline
+from pipelines import dask_cluster
+from pipelines.dedupe import run as dedupe_corpus
+from pipelines.pretrain import run as pretrain
+from pipelines.sft import run as sft_pipeline
 from pipelines.core.manifest import OUTPUT_DIRS
 from tests.conftest import REPO, SHARED, free_port, needs_shared, rules_copy
 

@@ -4,7 +4,7 @@ import json
 import pyarrow.parquet as pq
 import pytest
 
-from pipelines import pretrain
+from pipelines.pretrain import run as pretrain
 from tests.conftest import REPO
 
 SAMPLE = REPO / "pipelines" / "samples" / "pretrain"

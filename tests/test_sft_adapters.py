@@ -7,7 +7,7 @@ import sys
 import pyarrow as pa
 import pytest
 
-from pipelines.records import BadRecord, decode_line
+from pipelines.core.records import BadRecord, decode_line
 from pipelines.sft.adapters import FORMATS, Rejected, adapt, records_to_table, rejected_row
 from schemas import sft as schema
 from tests.conftest import SHARED

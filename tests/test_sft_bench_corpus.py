@@ -4,7 +4,7 @@ import pytest
 
 from bench.sft_accuracy import evaluate
 from bench.sft_bench import build_sft_corpus, sft_rules_variant
-from pipelines import sft_pipeline
+from pipelines.sft import run as sft_pipeline
 from tests.conftest import needs_shared
 
 

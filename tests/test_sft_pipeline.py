@@ -5,7 +5,7 @@ import pyarrow.parquet as pq
 import pytest
 import yaml
 
-from pipelines import sft_pipeline
+from pipelines.sft import run as sft_pipeline
 from pipelines.beam.command import UsageError
 from pipelines.sft.record_rules import load_sft_rules, with_absolute_paths
 from tests.conftest import write_lines

@@ -6,7 +6,7 @@ import pyarrow.parquet as pq
 import pytest
 import yaml
 
-from pipelines import sft_pipeline
+from pipelines.sft import run as sft_pipeline
 from schemas.sft import LABEL_SOURCES
 from tests.conftest import REPO
 

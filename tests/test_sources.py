@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from pipelines.sources import SourcesError, load_sources
+from pipelines.core.sources import SourcesError, load_sources
 
 
 def test_relative_paths_resolve_against_the_sources_folder_and_urls_stay(tmp_path):

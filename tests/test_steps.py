@@ -8,7 +8,7 @@ import pyarrow.parquet as pq
 import pytest
 import yaml
 
-from pipelines import pretrain
+from pipelines.pretrain import run as pretrain
 from pipelines.core import counters as C
 from pipelines.core.steps import Reject, Step, StepChain
 from pipelines.curator.cli import main as curator

@@ -8,7 +8,8 @@ import pytest
 import torch
 from transformers import AutoModelForCausalLM, AutoTokenizer, TrainerCallback
 
-from pipelines import pretrain, sft_pipeline
+from pipelines.pretrain import run as pretrain
+from pipelines.sft import run as sft_pipeline
 from tests.conftest import REPO
 from training.data import build_dataset
 from training.manifest import HandoffError, read_output

@@ -27,7 +27,7 @@ from pipelines.core.manifest import MANIFEST, OUTPUT_DIRS, FileRef, RunManifest,
 from pipelines.dedupe import sampling
 from pipelines.dedupe.config import DedupeConfig
 from pipelines.report import REPORT_FILE, try_write_report
-from pipelines.rules import LoadedRules
+from pipelines.core.rules import LoadedRules
 from schemas import pretrain as pretrain_schema
 from schemas import sft as sft_schema
 

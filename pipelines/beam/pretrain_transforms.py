@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-from pipelines.document_processor import DocumentProcessor, PretrainConfig
+from pipelines.pretrain.processor import DocumentProcessor, PretrainConfig
 from schemas import pretrain as schema
 
 

@@ -25,8 +25,8 @@ from pipelines.core import counters as C
 from pipelines.dedupe.config import DedupeConfig
 from pipelines.dedupe.features import FeatureExtractor, chunk_ref
 from pipelines.beam.storage import join
-from pipelines.records import BatchResult
-from pipelines.readers import (RangeScan, RawBatch, Split, byte_ranges, match, plan_splits, plannable_in_ranges,
+from pipelines.core.records import BatchResult
+from pipelines.core.readers import (RangeScan, RawBatch, Split, byte_ranges, match, plan_splits, plannable_in_ranges,
                                read_split, scan_range, splits_from_scans)
 
 STAGING_DOCS = "docs"

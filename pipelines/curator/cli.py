@@ -39,7 +39,7 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     if args.command == "check":
-        from pipelines.rule_checks import check_dir, print_problems
+        from pipelines.core.rule_checks import check_dir, print_problems
         return print_problems(check_dir(args.dir))
     if args.command == "test":
         from pipelines.curator.examples import run_examples

@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipelines.rule_checks import YamlFile, check_dir, errors, kind_of, load_yaml
+from pipelines.core.rule_checks import YamlFile, check_dir, errors, kind_of, load_yaml
 
 RECORD_DEFAULTS = {"id": "example", "source": "example", "lang": "", "instruction": "", "input": "", "output": "",
                    "history": [], "flags": [], "category": None, "subcategory": None, "label_source": None, "source_class": None}
@@ -87,9 +87,9 @@ def replacement_example_results(f: YamlFile, keyword: str | None = None) -> list
 def pretrain_example_results(f: YamlFile, keyword: str | None = None) -> list[ExampleResult]:
     import json
 
-    from pipelines.document_processor import DocumentProcessor, PretrainConfig
-    from pipelines.readers import RawBatch
-    from pipelines.sources import Source
+    from pipelines.pretrain.processor import DocumentProcessor, PretrainConfig
+    from pipelines.core.readers import RawBatch
+    from pipelines.core.sources import Source
 
     examples = [(i, e) for i, e in enumerate(f.data.get("examples") or []) if not keyword or keyword in str(e.get("rule"))]
     if not examples:

@@ -14,7 +14,7 @@ pipelines validate it (schema + `rules check`).
 Input: a JSONL file (or a glob; for SFT read in ``--format``, default alpaca; for
 pretraining as ``--format``, default jsonl, text in the `text` field), or a sources
 file (.json / .yaml / .yml) in the format of pipelines/sft/sources.py (SFT) or
-pipelines/sources.py (pretraining). From a sources file the lines are taken
+pipelines/core/sources.py (pretraining). From a sources file the lines are taken
 **round-robin**: one line from each source in turn, in the order of the sources file,
 until ``count`` lines are read (a source that runs out drops out), so every source and
 format shows up even in a small sample. A single JSONL file's source name is its file
@@ -67,14 +67,14 @@ from typing import Callable, Iterator
 import yaml
 
 from pipelines.core.steps import RuleRow
-from pipelines.document_processor import DocumentProcessor, PretrainConfig
-from pipelines.readers import RawBatch, match, plan_splits, read_split
-from pipelines.rules import RULES_SCHEMA, SFT_RULES_SCHEMA, RulesError, load_rules
+from pipelines.pretrain.processor import DocumentProcessor, PretrainConfig
+from pipelines.core.readers import RawBatch, match, plan_splits, read_split
+from pipelines.core.rules import RULES_SCHEMA, SFT_RULES_SCHEMA, RulesError, load_rules
 from pipelines.sft.adapters import FORMATS as SFT_FORMATS
 from pipelines.sft.processor import SftProcessor, sft_config
 from pipelines.sft.sources import SftSource, load_sft_sources
-from pipelines.sources import FORMATS as PRETRAIN_FORMATS
-from pipelines.sources import Source, SourcesError, load_sources
+from pipelines.core.sources import FORMATS as PRETRAIN_FORMATS
+from pipelines.core.sources import Source, SourcesError, load_sources
 from pipelines.steps.language import UNDECLARED
 
 EXAMPLES = 5             # before/after examples per rule

@@ -1,6 +1,6 @@
-"""`python -m pipelines.sft`: the SFT corpus pipeline (pipelines/sft_pipeline.py)."""
+"""`python -m pipelines.sft`: the SFT corpus pipeline (pipelines/sft/run.py)."""
 import sys
 
-from pipelines.sft_pipeline import main
+from pipelines.sft.run import main
 
 sys.exit(main())

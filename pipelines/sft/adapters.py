@@ -47,7 +47,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from pipelines.records import BadRecord
+from pipelines.core.records import BadRecord
 from schemas.sft import FIELDS, REJECTED, SFT_RECORD, TEXT_PREFIX_CHARS
 
 FORMATS = ("alpaca", "belle", "instances", "turns", "sharegpt", "dolly")

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipelines.core import counters as C
-from pipelines.records import (DEFAULT_MAX_RECORD_BYTES, BadRecord, BatchResult, RawBatch, decode_line, oversize,
+from pipelines.core.records import (DEFAULT_MAX_RECORD_BYTES, BadRecord, BatchResult, RawBatch, decode_line, oversize,
                                too_long_reject)
 from pipelines.sft.adapters import Rejected, adapt, rejected_row
 from pipelines.core.steps import StepChain

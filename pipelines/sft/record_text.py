@@ -88,17 +88,6 @@ def load_replacements(path: str | os.PathLike) -> list[Replacement]:
     return reps
 
 
-def load_replacements(path: str | os.PathLike) -> list[Replacement]:
-    with open(path, encoding="utf-8") as f:
-        data = yaml.safe_load(f) or {}
-    reps = [Replacement(s) for s in data.get("replacements") or []]
-    ids = [r.id for r in reps]
-    dup = sorted({i for i in ids if ids.count(i) > 1})
-    if dup:
-        raise SftRulesError(f"{path}: duplicate replacement ids {dup}")
-    return reps
-
-
 def _bigrams(s: str) -> set[str]:
     return {s[i:i + 2] for i in range(len(s) - 1)} if len(s) > 1 else {s}
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipelines.sft.adapters import FORMATS, check_field_map
-from pipelines.sources import SourcesError, _resolve, files_field, read_sources_map, source_specs
+from pipelines.core.sources import SourcesError, _resolve, files_field, read_sources_map, source_specs
 
 _KEYS = {"format", "files", "lang", "label", "field_map"}
 

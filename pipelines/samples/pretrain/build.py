@@ -267,7 +267,7 @@ class NoiseInjector:
 
 # --------------------------------------------------------------------------
 # Malformed lines (jsonl sources only).  Each kind is named after the dead-letter
-# kind pipelines/records.py gives it.
+# kind pipelines/core/records.py gives it.
 # --------------------------------------------------------------------------
 
 MALFORMED = {
@@ -989,7 +989,7 @@ What is deliberately wrong in it:
   leftover HTML (`<p>`, `</div>`, `<br/>`, `&nbsp;`, `&amp;`), special tokens
   (`<|endoftext|>`, `</s>`, `<pad>`, `[PAD]`, `<unk>`, `<|im_start|>`) and runs of extra whitespace.
   Which document got which kind: `expected.json` -> `sources.<name>.noise_kinds`.
-- **Malformed lines** (kinds named after the dead-letter kinds in `pipelines/records.py`):
+- **Malformed lines** (kinds named after the dead-letter kinds in `pipelines/core/records.py`):
 {malformed}
 - **Junk documents** (a line of symbols; one line repeated 40 times) in `en_web` and `zh_web`.
 - **Other languages**: one French and one German document in `en_web`.

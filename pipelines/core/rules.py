@@ -1,5 +1,5 @@
-"""Loading curator rule files: parsed, checked against their JSON Schema (pipelines/rule_schema.py) and
-by the semantic checks `rules check` runs (pipelines/rule_checks.py), before any work starts. Errors
+"""Loading curator rule files: parsed, checked against their JSON Schema (pipelines/core/rule_schema.py) and
+by the semantic checks `rules check` runs (pipelines/core/rule_checks.py), before any work starts. Errors
 name the file, line and column of the offending value, the field's path, and what was expected."""
 from __future__ import annotations
 
@@ -9,13 +9,13 @@ from pathlib import Path
 
 import yaml
 
-from pipelines.rule_checks import check_file, errors
-from pipelines.rule_schema import SCHEMA_DIR, load_schema, positions, validate
+from pipelines.core.rule_checks import check_file, errors
+from pipelines.core.rule_schema import SCHEMA_DIR, load_schema, positions, validate
 
 __all__ = ["DEFAULT_RULES", "DEFAULT_SFT_RULES", "RULES_SCHEMA", "SFT_RULES_SCHEMA", "SCHEMA_DIR", "LoadedRules", "RulesError",
            "load_rules"]
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 DEFAULT_RULES = REPO / "cleaning_rules" / "pretrain.yaml"
 DEFAULT_SFT_RULES = REPO / "cleaning_rules" / "sft.yaml"
 RULES_SCHEMA = "pretrain_rules.schema.yaml"

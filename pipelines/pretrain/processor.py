@@ -13,9 +13,9 @@ from pathlib import Path
 from pipelines.core import counters as C
 from pipelines.core.steps import Reject, Step, StepChain
 from pipelines.dedupe.config import DedupeConfig
-from pipelines.records import (DEFAULT_MAX_RECORD_BYTES, BadRecord, BatchResult, RawBatch, decode_line, optional_str,
+from pipelines.core.records import (DEFAULT_MAX_RECORD_BYTES, BadRecord, BatchResult, RawBatch, decode_line, optional_str,
                                oversize, record_id, text_field, too_long_reject)
-from pipelines.sources import Source
+from pipelines.core.sources import Source
 from pipelines.steps.custom import insert_custom_steps
 from pipelines.steps.html import HtmlExtract
 from pipelines.steps.language import LanguageFilter

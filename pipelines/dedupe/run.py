@@ -1,6 +1,6 @@
 """Dedupe (and sample) a corpus of documents that is already clean.
 
-    python -m pipelines.dedupe_corpus --input 'OUT/data/*.parquet' --output OUT2 \
+    python -m pipelines.dedupe --input 'OUT/data/*.parquet' --output OUT2 \
         [--rules cleaning_rules/pretrain.yaml] [--mode drop|weight] [--overwrite] [Beam options]
 
 The same dedupe and sampling stages the pretraining pipeline runs after its
@@ -26,8 +26,8 @@ from pipelines.beam.command import Command, Job, UsageError, staging
 from pipelines.beam.dedupe_output import CLUSTER_COLUMNS
 from pipelines.beam.graph import build_dedupe_pipeline, effective
 from pipelines.dedupe.config import DedupeConfig
-from pipelines.readers import match
-from pipelines.rules import DEFAULT_RULES, RULES_SCHEMA, RulesError, load_rules
+from pipelines.core.readers import match
+from pipelines.core.rules import DEFAULT_RULES, RULES_SCHEMA, RulesError, load_rules
 from schemas import pretrain as schema
 
 
@@ -76,7 +76,7 @@ def summary(m: dict) -> str:
             f"  accounting {'holds' if a['holds'] else 'DOES NOT HOLD'}\nmanifest: {mf.join(m['output'], 'manifest.json')}")
 
 
-COMMAND = Command("dedupe", "python -m pipelines.dedupe_corpus", __doc__, add_arguments, ("input",), prepare, summary)
+COMMAND = Command("dedupe", "python -m pipelines.dedupe", __doc__, add_arguments, ("input",), prepare, summary)
 run, main = COMMAND.run, COMMAND.main
 
 if __name__ == "__main__":

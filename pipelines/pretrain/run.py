@@ -23,11 +23,11 @@ from pipelines.beam.graph import build_corpus_pipeline
 from pipelines.beam.pretrain_transforms import PretrainCleaning
 from pipelines.beam.storage import join
 from pipelines.core.manifest import FileRef
-from pipelines.document_processor import DocumentProcessor, PretrainConfig
-from pipelines.readers import match
+from pipelines.pretrain.processor import DocumentProcessor, PretrainConfig
+from pipelines.core.readers import match
 from pipelines.report import report_line
-from pipelines.rules import DEFAULT_RULES, RULES_SCHEMA, LoadedRules, RulesError, load_rules
-from pipelines.sources import SourcesError, SourcesFile, load_sources
+from pipelines.core.rules import DEFAULT_RULES, RULES_SCHEMA, LoadedRules, RulesError, load_rules
+from pipelines.core.sources import SourcesError, SourcesFile, load_sources
 from schemas import pretrain as schema
 
 __all__ = ["DEFAULT_RULES", "COMMAND", "UsageError", "build_pipeline", "run", "main"]

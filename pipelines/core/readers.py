@@ -15,7 +15,7 @@ import pyarrow.parquet as pq
 from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 
-from pipelines.records import DEFAULT_MAX_RECORD_BYTES, RawBatch, TooLong
+from pipelines.core.records import DEFAULT_MAX_RECORD_BYTES, RawBatch, TooLong
 from schemas.pretrain import RAW_PREFIX_BYTES
 
 _SCAN_CHUNK = 4 << 20

@@ -31,14 +31,14 @@ from pipelines.beam.graph import build_corpus_pipeline
 from pipelines.beam.sft_transforms import SftCleaning
 from pipelines.core.manifest import FileRef
 from pipelines.dedupe.config import DedupeConfig
-from pipelines.pretrain import check_patterns
+from pipelines.pretrain.run import check_patterns
 from pipelines.report import report_line
-from pipelines.rules import DEFAULT_SFT_RULES, SFT_RULES_SCHEMA, RulesError, load_rules
+from pipelines.core.rules import DEFAULT_SFT_RULES, SFT_RULES_SCHEMA, RulesError, load_rules
 from pipelines.sft.processor import SftConfig, SftProcessor, sft_config
 from pipelines.sft.record_rules import SftRulesError
 from pipelines.sft.sources import SftSourcesFile, load_sft_sources
 from pipelines.sft.taxonomy import load_taxonomy
-from pipelines.sources import SourcesError
+from pipelines.core.sources import SourcesError
 from schemas import pretrain as pretrain_schema
 from schemas import sft as schema
 

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import yaml
 
-from pipelines.rule_schema import load_schema, positions, validate
+from pipelines.core.rule_schema import load_schema, positions, validate
 from pipelines.sft.record_text import CLEANING_IDS
 from pipelines.steps.sft_filters import FILTER_IDS
 from pipelines.text.chinese import HAN
@@ -262,7 +262,7 @@ def _check_replacements(f: YamlFile) -> list[Problem]:
 
 def check_file(path: str | Path, checked: set | None = None, schema: bool = True) -> list[Problem]:
     """All problems of one rules file and of the files it references; schema=False skips this
-    file's schema validation (a caller that has just done it: pipelines.rules.load_rules)."""
+    file's schema validation (a caller that has just done it: pipelines.core.rules.load_rules)."""
     checked = set() if checked is None else checked
     path = Path(path)
     if path.resolve() in checked:
@@ -291,7 +291,7 @@ def check_file(path: str | Path, checked: set | None = None, schema: bool = True
 
 
 def _parse_message(message: str, f: YamlFile) -> Problem:
-    """pipelines.rules.validate's "file:line:col: field: message" as a Problem."""
+    """pipelines.core.rules.validate's "file:line:col: field: message" as a Problem."""
     m = re.match(r"^(.*?):(\d+):(\d+): ([^:]*): (.*)$", message, re.S)
     if not m:
         return Problem(str(f.path), 1, 1, "(top level)", message)

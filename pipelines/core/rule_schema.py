@@ -10,7 +10,7 @@ import jsonschema
 import referencing
 import yaml
 
-SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schemas"
+SCHEMA_DIR = Path(__file__).resolve().parents[2] / "schemas"
 
 
 def positions(node, path=(), out=None) -> dict[tuple, tuple[int, int]]:

@@ -1,0 +1,1 @@
+"""The pretraining corpus pipeline: processor.py (its steps, without Beam), run.py (the command)."""
