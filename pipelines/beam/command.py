@@ -23,6 +23,7 @@ from apache_beam.options.pipeline_options import PipelineOptions, StandardOption
 
 from pipelines.beam import storage
 from pipelines.core import counters as C
+from pipelines.core.readers import match
 from pipelines.core.manifest import MANIFEST, OUTPUT_DIRS, FileRef, RunManifest, accounting
 from pipelines.dedupe import sampling
 from pipelines.dedupe.config import DedupeConfig
@@ -154,6 +155,19 @@ def dedupe_sections(counts, dedupe: DedupeConfig) -> dict:
     report = sampling.report(dedupe.sampling, before.get(unit, {}), after.get(unit, {}))
     report["sampled_out"] = C.get(counts, C.SAMPLED_OUT)
     return {"dedupe": section, "sampling": report}
+
+
+def dedupe_removed(section: dict) -> str:
+    """The summaries' line on what dedupe removed (a manifest's `dedupe` section)."""
+    return f"removed {section['exact_duplicates_removed']} exact and {section['near_duplicates_removed']} near copies"
+
+
+def check_patterns(sources) -> None:
+    """Every local pattern of a sources file matches a file (remote ones are matched on the workers)."""
+    for s in sources.sources:
+        for pattern in s.patterns:
+            if "://" not in pattern and not match(pattern):
+                raise UsageError(f"{sources.path}: source '{s.name}': '{pattern}' matches no file")
 
 
 # ----------------------------------------------------------------------- the output folder

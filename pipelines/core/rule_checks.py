@@ -27,8 +27,6 @@ from pipelines.steps.sft_filters import FILTER_IDS
 from pipelines.text.chinese import HAN
 
 SCHEMAS = {"pretrain": "pretrain_rules.schema.yaml", "sft": "sft_rules.schema.yaml", "taxonomy": "taxonomy.schema.yaml"}
-SFT_CLEANING_IDS = CLEANING_IDS
-SFT_FILTER_IDS = FILTER_IDS
 SFT_FIELDS = ("instruction", "input", "output", "history")
 SHARE_TOLERANCE = 1e-3
 
@@ -170,7 +168,7 @@ def _known_ids(f: YamlFile, section: str, known: tuple) -> list[Problem]:
 def _check_sft(f: YamlFile, checked: set) -> list[Problem]:
     base = f.path.parent
     problems = _duplicate_ids(f, "cleaning") + _duplicate_ids(f, "filters")
-    problems += _known_ids(f, "cleaning", SFT_CLEANING_IDS) + _known_ids(f, "filters", SFT_FILTER_IDS)
+    problems += _known_ids(f, "cleaning", CLEANING_IDS) + _known_ids(f, "filters", FILTER_IDS)
     for i, rule in enumerate(f.data.get("filters") or []):
         params = rule.get("parameters") if isinstance(rule, dict) else None
         if not isinstance(params, dict):

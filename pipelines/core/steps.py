@@ -112,9 +112,8 @@ class StepChain:
         of events per record, in the order of `records`, filled when given."""
         rejected, failed = [], []
         alive = list(range(len(records)))
-        events = traces if traces is not None else None
-        if events is not None:
-            events.extend([] for _ in records)
+        if traces is not None:
+            traces.extend([] for _ in records)
         i = 0
         while i < len(self.steps):
             j = i
@@ -124,7 +123,7 @@ class StepChain:
                 survivors = []
                 for r in alive:
                     try:
-                        result = self._through(self.steps[i:j], records[r], counts, events[r] if events is not None else None)
+                        result = self._through(self.steps[i:j], records[r], counts, traces[r] if traces is not None else None)
                         if result is None:
                             survivors.append(r)
                         else:
@@ -133,7 +132,7 @@ class StepChain:
                         failed.append((records[r], e))
                 alive = survivors
             if j < len(self.steps):                   # a batch step, on all survivors at once
-                alive = self._batch(self.steps[j], alive, records, counts, events, rejected)
+                alive = self._batch(self.steps[j], alive, records, counts, traces, rejected)
             i = j + 1
         kept = [records[r] for r in alive]
         return kept, rejected, failed
@@ -164,15 +163,15 @@ class StepChain:
                                     result if isinstance(result, Reject) else None))
         return result
 
-    def _batch(self, step: Step, alive: list[int], records: list[dict], counts: Counter, events, rejected: list) -> list[int]:
+    def _batch(self, step: Step, alive: list[int], records: list[dict], counts: Counter, traces, rejected: list) -> list[int]:
         n_in = self._keys[step.name][0]
         counts[n_in] += len(alive)
         flags = [len(records[r].setdefault("flags", [])) for r in alive]
-        befores = [self.view(records[r]) if events is not None else None for r in alive]
+        befores = [self.view(records[r]) if traces is not None else None for r in alive]
         results = step.apply_batch([records[r] for r in alive])
         survivors = []
         for r, n_flags, before, result in zip(alive, flags, befores, results):
-            self._account(step, records[r], result, n_flags, before, counts, events[r] if events is not None else None)
+            self._account(step, records[r], result, n_flags, before, counts, traces[r] if traces is not None else None)
             if isinstance(result, Reject):
                 rejected.append((records[r], result, step))
             else:

@@ -22,7 +22,7 @@ from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 
 from pipelines.beam import storage as mf
-from pipelines.beam.command import Command, Job, UsageError, staging
+from pipelines.beam.command import Command, Job, UsageError, dedupe_removed, staging
 from pipelines.beam.dedupe_output import CLUSTER_COLUMNS
 from pipelines.beam.graph import build_dedupe_pipeline, effective
 from pipelines.dedupe.config import DedupeConfig
@@ -71,7 +71,7 @@ def prepare(args) -> Job:
 def summary(m: dict) -> str:
     c, d, a = m["counts"], m["dedupe"], m["accounting"]
     return (f"dedupe: {c['read']} documents in {m['seconds']:.1f} s; written {c['written']}, rejected {c['rejected']}, "
-            f"sampled out {c['sampled_out']}\n  removed {d['exact_duplicates_removed']} exact and {d['near_duplicates_removed']} near copies"
+            f"sampled out {c['sampled_out']}\n  {dedupe_removed(d)}"
             f" ({d.get('candidate_pairs', 0)} candidate pairs, {d.get('verified_pairs', 0)} verified)\n"
             f"  accounting {'holds' if a['holds'] else 'DOES NOT HOLD'}\nmanifest: {mf.join(m['output'], 'manifest.json')}")
 

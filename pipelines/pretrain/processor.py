@@ -149,7 +149,6 @@ class DocumentProcessor:
             c[source_read] += 1
             if (big := oversize(raw, self.config.max_record_bytes)) is not None:
                 early.append(too_long_reject(batch.source, batch.path, number, *big, self.config.max_record_bytes))
-                c[C.rejected("too_long")] += 1
                 continue
             try:
                 obj = decode_line(raw) if isinstance(raw, bytes) else raw
@@ -173,11 +172,10 @@ class DocumentProcessor:
         rows += [(step.batch, doc["source_line"], self._reject_row(doc, reject)) for doc, reject, step in rejected]
         out.rejected = [row for _, _, row in sorted(rows, key=lambda r: r[:2])]   # in input order, as before the split
         for row in out.rejected:
-            if row["rule"] != "too_long":
-                c[C.rejected(row["rule"])] += 1
+            c[C.rejected(row["rule"])] += 1
         for doc in kept:
             doc["n_chars"] = len(doc["text"])
-            c[C.source(doc["source"], "written")] += 1
+        c[C.source(batch.source, "written")] += len(kept)
         out.documents = kept
         if traces is not None:
             out.traces = list(zip(docs, traces))

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import apache_beam as beam
 
-from pipelines.beam.command import Command, Job, UsageError, staging
+from pipelines.beam.command import Command, Job, UsageError, check_patterns, dedupe_removed, staging
 from pipelines.beam.graph import build_corpus_pipeline
 from pipelines.beam.pretrain_transforms import PretrainCleaning
 from pipelines.beam.storage import join
@@ -52,14 +52,6 @@ def load_inputs(rules_path: str, sources_path: str) -> tuple[LoadedRules, Source
         raise UsageError(str(e)) from None
     check_patterns(sources)
     return rules, sources
-
-
-def check_patterns(sources) -> None:
-    """Every local pattern of a sources file matches a file (remote ones are matched on the workers)."""
-    for s in sources.sources:
-        for pattern in s.patterns:
-            if "://" not in pattern and not match(pattern):
-                raise UsageError(f"{sources.path}: source '{s.name}': '{pattern}' matches no file")
 
 
 def build_config(rules: LoadedRules, sources: SourcesFile) -> PretrainConfig:
@@ -108,8 +100,7 @@ def summary(manifest: dict) -> str:
 
 def _dedupe_line(d: dict) -> str:
     return (f"  dedupe       {d['mode']}: {d.get('candidate_pairs', 0)} candidate pairs, {d.get('verified_pairs', 0)} verified, "
-            f"{d.get('clustered_documents', 0)} documents in clusters; removed {d['exact_duplicates_removed']} exact "
-            f"and {d['near_duplicates_removed']} near copies")
+            f"{d.get('clustered_documents', 0)} documents in clusters; {dedupe_removed(d)}")
 
 
 COMMAND = Command("pretrain", "python -m pipelines.pretrain", __doc__, add_arguments, ("sources",), prepare, summary)

@@ -103,7 +103,7 @@ class SftProcessor:
     @staticmethod
     def _reject_row(rec: dict, reject, source: str) -> dict:
         return {"id": rec["id"], "source": source, "rule": reject.rule, "reason": reject.reason, "value": None,
-                "threshold": None, "text_prefix": (rec.get(RAW, {}).get("instruction") or rec.get("instruction") or "")[:TEXT_PREFIX_CHARS],
+                "threshold": None, "text_prefix": rec[RAW]["instruction"][:TEXT_PREFIX_CHARS],
                 "lang": rec.get("lang"), "source_file": rec.get("source_file"), "source_line": rec.get("source_line"),
                 "dup_of": None}
 

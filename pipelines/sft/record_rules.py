@@ -134,38 +134,27 @@ class RecordCleaner:
         for r in rules.get("cleaning") or []:
             if r.get("id") not in CLEANING_IDS:
                 raise SftRulesError(f"unknown cleaning rule id {r.get('id')!r} (known: {', '.join(CLEANING_IDS)})")
-        self._disabled: list[Step] = []
         self.langid = langid or LazyIdentifier(LangIdConfig.from_rules(rules["language"]) if rules.get("language") else LangIdConfig())
-        self.steps: list[Step] = insert_custom_steps([SftClean(TextCleaner(rules, base_dir)), *self._filters()],
-                                                     rules.get("custom_steps"))
+        self.cleaning = SftClean(TextCleaner(rules, base_dir))
+        self.filters = [self._filter(rule) for rule in rules.get("filters") or []]      # disabled ones too: explain lists them
+        enabled = [f for f in self.filters if f.rule.get("enabled", True)]
+        self.steps: list[Step] = insert_custom_steps([self.cleaning, *enabled], rules.get("custom_steps"))
         self.chain = StepChain(self.steps, view=sft_fields)
 
-    def _filters(self) -> list[Step]:
-        out = []
-        for rule in self.rules.get("filters") or []:
-            cls = FILTERS[rule["id"]]
-            if cls is SensitiveWords:
-                step = cls(rule, self.rules, self.sensitive)
-            elif cls is LanguageMismatch:
-                step = cls(rule, self.rules, self.langid)
-            else:
-                step = cls(rule, self.rules)
-            if rule.get("enabled", True):
-                out.append(step)
-            else:
-                self._disabled.append(step)
-        return out
+    def _filter(self, rule: dict) -> Step:
+        cls = FILTERS[rule["id"]]
+        if cls is SensitiveWords:
+            return cls(rule, self.rules, self.sensitive)
+        if cls is LanguageMismatch:
+            return cls(rule, self.rules, self.langid)
+        return cls(rule, self.rules)
 
     def rows(self):
-        """Every rule as `rules explain` lists it, disabled filters too, in file order."""
-        disabled = {s.name: s for s in self._disabled}
-        by_name = {s.name: s for s in self.steps}
-        rows = list(self.steps[0].rows())
-        for rule in self.rules.get("filters") or []:
-            step = by_name.get(rule["id"]) or disabled[rule["id"]]
-            rows.extend(step.rows())
-        rows.extend(r for s in self.steps if s.name not in FILTERS and s is not self.steps[0] for r in s.rows())
-        return rows
+        """Every rule as `rules explain` lists it, in file order: cleaning, the filters (disabled ones
+        too), then any custom steps."""
+        builtin = {self.cleaning.name, *FILTERS}
+        return [*self.cleaning.rows(), *(r for f in self.filters for r in f.rows()),
+                *(r for s in self.steps if s.name not in builtin for r in s.rows())]
 
     @classmethod
     def from_rules(cls, rules: dict, base_dir: str | os.PathLike = ".", sensitive=None,

@@ -25,13 +25,12 @@ from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 
 from pipelines.beam import storage as mf
-from pipelines.beam.command import Command, Job, UsageError, staging
+from pipelines.beam.command import Command, Job, UsageError, check_patterns, dedupe_removed, staging
 from pipelines.beam.dedupe_output import CLUSTER_COLUMNS
 from pipelines.beam.graph import build_corpus_pipeline
 from pipelines.beam.sft_transforms import SftCleaning
 from pipelines.core.manifest import FileRef
 from pipelines.dedupe.config import DedupeConfig
-from pipelines.pretrain.run import check_patterns
 from pipelines.report import report_line
 from pipelines.core.rules import DEFAULT_SFT_RULES, SFT_RULES_SCHEMA, RulesError, load_rules
 from pipelines.sft.processor import SftConfig, SftProcessor, sft_config
@@ -115,7 +114,7 @@ def summary(m: dict) -> str:
     return (f"sft: {c['read']} records read in {m['seconds']:.1f} s\n  written      {c['written']}\n  rejected     {c['rejected']}"
             + "".join(f"\n    {k:<26} {v}" for k, v in sorted(c["by_rule"].items()))
             + f"\n  dead letters {c['dead_letter']}\n  sampled out  {c['sampled_out']}"
-            + f"\n  dedupe       removed {d['exact_duplicates_removed']} exact and {d['near_duplicates_removed']} near copies"
+            + f"\n  dedupe       {dedupe_removed(d)}"
             + "\n  categories   " + ", ".join(f"{k} {v['records']}" for k, v in top)
             + f"\n  short of data: {len(m['mix']['short_of_data'])} subcategories"
             + f"\n  accounting   {'holds' if a['holds'] else 'DOES NOT HOLD'}\nmanifest: {mf.join(m['output'], 'manifest.json')}"

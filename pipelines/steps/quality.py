@@ -19,16 +19,12 @@ class QualityFilters(Step):
     def __init__(self, filters: tuple[SignalFilter, ...], rules: list[dict], enabled: bool):
         self.filters, self.rules, self.enabled = filters, rules, enabled
         self._bounds: dict[str, list] = {}
-        self._columns: dict[str, str] = {}
 
     def apply(self, doc: dict):
         if not self.enabled:
             return doc
         signals = compute_signals(doc["text"], doc["lang"])
-        columns = self._columns
-        for name, value in signals.items():
-            col = columns.get(name) or columns.setdefault(name, "q_" + name)
-            doc[col] = value
+        doc.update((f"q_{name}", value) for name, value in signals.items())
         failure = self._first_failure(signals, doc["lang"])
         if failure is not None:
             return Reject(failure.filter_id, failure.reason, failure.value, failure.threshold)
