@@ -29,7 +29,10 @@ import psutil
 import yaml
 
 from bench.pretrain_accuracy import evaluate, evaluate_html, score_html
-from pipelines.core.rules import DEFAULT_RULES
+from pipelines.core.rules import DEFAULT_RULES, RULES_SCHEMA, load_rules
+from pipelines.core.sources import load_sources
+from pipelines.pretrain.processor import DocumentProcessor, PretrainConfig
+from pipelines.text.html_extract import extract_main_text
 
 REPO = Path(__file__).resolve().parent.parent
 MAKE_CORPUS = REPO.parent / "shared" / "bench" / "make_corpus.py"
@@ -125,11 +128,6 @@ def run_config(name: str, corpus: Path, out: Path) -> dict:
 def html_accuracy(corpus: Path) -> dict:
     """Extraction quality on every page (the stage's own output: trafilatura + normalization),
     then the end-to-end pipeline, where pages in other languages are rejected by language ID."""
-    from pipelines.pretrain.processor import DocumentProcessor, PretrainConfig
-    from pipelines.core.rules import DEFAULT_RULES, RULES_SCHEMA
-    from pipelines.core.rules import load_rules
-    from pipelines.core.sources import load_sources
-    from pipelines.text.html_extract import extract_main_text
 
     sources = RESULTS / "html_sources.json"
     sources.write_text(json.dumps({"pages": {"lang": "en", "category": "web", "format": "html",

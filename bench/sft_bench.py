@@ -28,7 +28,10 @@ import yaml
 from bench.pretrain_bench import LDNOOBW, MAKE_CORPUS, REPO, RESULTS, measure
 from bench.sft_accuracy import evaluate
 from pipelines.core import counters as C
+from pipelines.core.readers import match, plan_splits, read_split
+from pipelines.sft.processor import SftProcessor, sft_config
 from pipelines.sft.record_rules import load_sft_rules, with_absolute_paths
+from pipelines.sft.sources import load_sft_sources
 
 SFT_RULES = REPO / "cleaning_rules" / "sft.yaml"
 
@@ -77,10 +80,6 @@ def sft_rules_variant(out_dir: Path = RESULTS) -> Path:
 
 def plain_loop(sources_path: str, rules_path: str) -> dict:
     """The baseline: the pipeline's per-record stages over the same batches, in one process."""
-    from pipelines.core.readers import match, plan_splits, read_split
-    from pipelines.sft.processor import SftProcessor, sft_config
-    from pipelines.sft.record_rules import load_sft_rules
-    from pipelines.sft.sources import load_sft_sources
 
     sources = load_sft_sources(sources_path)
     config = sft_config(load_sft_rules(rules_path), Path(rules_path).parent, {s.name: s for s in sources.sources})

@@ -22,6 +22,12 @@ import sys
 import time
 from pathlib import Path
 
+from training.data import build_dataset, iter_texts
+from training.manifest import read_output
+from training.packing import PackedCollator
+from training.tokenizer import train_tokenizer
+from training.train import deepspeed_config, prepare_distributed_env, tiny_config
+
 REPO = Path(__file__).resolve().parent.parent
 RESULTS = REPO / "bench" / "results"
 CONFIGS = ("plain", "trainer", "zero2", "zero3")
@@ -33,10 +39,6 @@ def prepare(data: str, block_size: int, seed: int = 1):
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    from training.data import build_dataset, iter_texts
-    from training.manifest import read_output
-    from training.tokenizer import train_tokenizer
-    from training.train import tiny_config
 
     output = read_output(data, "pretrain")
     tok_dir = RESULTS / "train-bench-tokenizer"
@@ -60,7 +62,6 @@ def run_plain(dataset, model, args) -> list[tuple[int, float, int]]:
     import torch
     from torch.utils.data import DataLoader
 
-    from training.packing import PackedCollator
 
     loader = DataLoader(dataset, batch_size=args.batch_size, shuffle=True, collate_fn=PackedCollator("cross"),
                         generator=torch.Generator().manual_seed(args.seed))
@@ -85,8 +86,6 @@ def run_plain(dataset, model, args) -> list[tuple[int, float, int]]:
 def run_trainer(dataset, model, tokenizer, args, deepspeed: str | None) -> list[tuple[int, float, int]]:
     from transformers import Trainer, TrainerCallback, TrainingArguments
 
-    from training.packing import PackedCollator
-    from training.train import deepspeed_config, prepare_distributed_env
 
     prepare_distributed_env()
     marks = []

@@ -16,6 +16,9 @@ import sys
 import time
 from pathlib import Path
 
+from quant.calibration import held_out_texts
+from training.manifest import read_output, run_stage
+
 WEIGHT_SUFFIXES = (".safetensors", ".bin", ".pt", ".pth")
 
 
@@ -72,8 +75,6 @@ def generate(model, tokenizer, prompt: str, max_new_tokens: int = 32) -> str:
 def evaluate(args: argparse.Namespace) -> dict:
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    from quant.calibration import held_out_texts
-    from training.manifest import read_output
 
     output = read_output(args.data)
     texts = held_out_texts(output)
@@ -118,7 +119,6 @@ def evaluate_and_write(args: argparse.Namespace) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from training.manifest import run_stage
     return run_stage(argv, parse_args, evaluate_and_write,
                      lambda args, r: f"prompt: {r['prompt']!r}\n{table(r)}\nreport: {r['path']}")
 

@@ -21,6 +21,9 @@ import sys
 import time
 from pathlib import Path
 
+from quant.calibration import calibration_texts
+from training.manifest import read_output, run_stage
+
 # Files besides the weights that travel with the model.
 SIDECARS = ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "chat_template.jinja",
             "generation_config.json", "vocab.json", "merges.txt", "tokenizer.model")
@@ -68,8 +71,6 @@ def quantize(args: argparse.Namespace) -> dict:
     from llmcompressor import oneshot
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    from quant.calibration import calibration_texts
-    from training.manifest import read_output
 
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     output = read_output(args.data)
@@ -100,7 +101,6 @@ def quantize(args: argparse.Namespace) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from training.manifest import run_stage
     return run_stage(argv, parse_args, quantize, lambda args, s: (
         f"GPTQ W{s['bits']} group {s['group_size']} on {s['calibration_samples']} calibration samples "
         f"({s['calibration_tokens']} tokens) in {s['seconds']:.1f} s\nquantized model: {s['out']}"))

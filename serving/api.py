@@ -34,6 +34,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from serving import validation as v
 from serving.engine import EngineBusy, GenerationEngine, SamplingParams
 from serving.guards import RequestGuards, default_allowed_hosts, error_body
+from training.sft_format import render_prompt
 
 STATIC = Path(__file__).resolve().parent / "static"
 JSON_ROUTES = frozenset({"/v1/chat/completions", "/v1/completions"})
@@ -233,7 +234,6 @@ def create_app(loaded: Any, max_concurrent: int = 32, max_batch_size: int = 16, 
         if getattr(tok, "chat_template", None):
             text = tok.apply_chat_template(clean, add_generation_prompt=True, tokenize=False)
         else:
-            from training.sft_format import render_prompt
             text = render_prompt(clean, tok.eos_token or "")
         return tok(text, add_special_tokens=False)["input_ids"]
 

@@ -22,6 +22,8 @@ import sys
 import threading
 from typing import Sequence
 
+from training.sft_format import render_prompt
+
 EXIT_COMMANDS = {"exit", "quit", ":q", "/exit", "/quit"}
 CLEAR_COMMANDS = {"clear", "/clear"}
 
@@ -32,7 +34,6 @@ def render_chat(messages: Sequence[dict], tokenizer) -> str:
     (training/sft_format.py) for a tokenizer without one."""
     if getattr(tokenizer, "chat_template", None):
         return tokenizer.apply_chat_template(list(messages), add_generation_prompt=True, tokenize=False)
-    from training.sft_format import render_prompt
     return render_prompt(messages, tokenizer.eos_token or "", add_generation_prompt=True)
 
 

@@ -8,6 +8,9 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
+from training.sft_format import install_chat_template
+from training.tokenizer import train_tokenizer
+
 _WORDS = ("the quick brown fox jumps over a lazy dog while small models learn to answer questions "
           "about data training quantization and serving with batched decoding on the cpu "
           "老虎 数据 训练 模型 服务 问题 回答 你好 世界").split()
@@ -24,8 +27,6 @@ def build_tiny_model(out_dir, vocab_size: int = 600, context_length: int = 256, 
     import torch
     from transformers import GenerationConfig, LlamaConfig, LlamaForCausalLM
 
-    from training.sft_format import install_chat_template
-    from training.tokenizer import train_tokenizer
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)

@@ -16,6 +16,8 @@ import hashlib
 from typing import Iterable, Iterator
 
 from training.manifest import PipelineOutput
+from training.packing import pack
+from training.sft_format import tokenize_sft
 
 PRETRAIN_COLUMNS = ["id", "text", "weight"]
 SFT_COLUMNS = ["id", "instruction", "input", "output", "history", "system"]
@@ -61,14 +63,12 @@ def pretrain_token_lists(rows: Iterable[dict], tokenizer, seed: int = 0) -> Iter
 
 
 def pretrain_blocks(rows: Iterable[dict], tokenizer, block_size: int, seed: int = 0) -> Iterator[dict]:
-    from training.packing import pack
 
     pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
     yield from pack(pretrain_token_lists(rows, tokenizer, seed), block_size, tokenizer.eos_token_id, pad)
 
 
 def sft_examples(rows: Iterable[dict], tokenizer, max_length: int) -> Iterator[dict]:
-    from training.sft_format import tokenize_sft
 
     for row in rows:               # tokenize_sft never cuts the response to nothing: every example has labels
         example = tokenize_sft(row, tokenizer, max_length)

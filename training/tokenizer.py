@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 from training.data import output_rows, row_text, unit_hash
+from training.manifest import HandoffError, read_output
 
 BOS, EOS, PAD, UNK = "<s>", "</s>", "<pad>", "<unk>"
 SPECIAL_TOKENS = [BOS, EOS, PAD, UNK]
@@ -253,7 +254,6 @@ def _guess_lang(text: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from training.manifest import HandoffError, read_output
 
     ap = argparse.ArgumentParser(prog="python -m training.tokenizer", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)

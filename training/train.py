@@ -32,6 +32,12 @@ import sys
 import time
 from pathlib import Path
 
+from training.data import build_dataset, iter_texts
+from training.manifest import read_output, run_stage
+from training.packing import PackedCollator
+from training.sft_format import SftCollator, install_chat_template
+from training.tokenizer import train_tokenizer
+
 TRAINING_DIR = Path(__file__).resolve().parent
 DS_CONFIGS = {name: TRAINING_DIR / "ds_config" / f"{name}.json" for name in ("zero2", "zero3", "zero3_offload")}
 
@@ -98,8 +104,6 @@ def load_tokenizer(args, output):
     source = args.tokenizer or (args.model if Path(args.model, "tokenizer_config.json").exists() else None)
     if source:
         return AutoTokenizer.from_pretrained(source)
-    from training.data import iter_texts
-    from training.tokenizer import train_tokenizer
     print(f"training a byte-level BPE tokenizer ({args.vocab_size} tokens) on {output.root} ...", flush=True)
     return train_tokenizer(iter_texts(output), vocab_size=args.vocab_size)
 
@@ -174,8 +178,6 @@ def train(args: argparse.Namespace, callbacks: tuple = ()) -> dict:
     import torch
     from transformers import GenerationConfig, Trainer, TrainingArguments, set_seed
 
-    from training.data import build_dataset
-    from training.manifest import read_output
 
     if args.deepspeed not in ("none", ""):
         prepare_distributed_env()
@@ -187,7 +189,6 @@ def train(args: argparse.Namespace, callbacks: tuple = ()) -> dict:
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
     if args.stage == "sft":
-        from training.sft_format import install_chat_template
         install_chat_template(tokenizer)
     model = load_model(args, tokenizer)
     if args.doc_attention != "cross" and model.config.model_type == "bloom":
@@ -196,10 +197,8 @@ def train(args: argparse.Namespace, callbacks: tuple = ()) -> dict:
     dataset = build_dataset(output, args.stage, tokenizer, block_size=args.block_size, max_length=args.max_length,
                             seed=args.seed, streaming=args.streaming)
     if args.stage == "pretrain":
-        from training.packing import PackedCollator
         collator = PackedCollator(args.doc_attention)
     else:
-        from training.sft_format import SftCollator
         collator = SftCollator(tokenizer.pad_token_id)
     cuda = torch.cuda.is_available()
     targs = TrainingArguments(
@@ -248,7 +247,6 @@ def train(args: argparse.Namespace, callbacks: tuple = ()) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from training.manifest import run_stage
     return run_stage(argv, parse_args, train, lambda args, s: (
         f"trained {s['steps']} steps in {s['seconds']:.1f} s (training loop {s['train_runtime']:.1f} s), "
         f"mean loss {s['train_loss']:.3f}, {s['tokens_per_s']:.0f} tokens/s\nmodel: {args.out}"))

@@ -23,6 +23,7 @@ import yaml
 
 from pipelines.core.rule_schema import load_schema, positions, validate
 from pipelines.sft.record_text import CLEANING_IDS
+from pipelines.sft.taxonomy import load_taxonomy
 from pipelines.steps.sft_filters import FILTER_IDS
 from pipelines.text.chinese import HAN
 
@@ -229,7 +230,6 @@ def _check_taxonomy(f: YamlFile, structure_ok: bool) -> list[Problem]:
             problems.append(f.problem(("categories", ci, "subcategories"),
                                       f"subcategory shares of {c.get('id')!r} sum to {sub_total:.4f}, expected 1 (they are shares within the category)"))
     if not problems:
-        from pipelines.sft.taxonomy import load_taxonomy
         try:
             load_taxonomy(str(f.path))
         except ValueError as e:                  # what only the loader knows (id prefixes, fallback ids, mappings)

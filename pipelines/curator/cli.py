@@ -13,6 +13,10 @@ import argparse
 import sys
 from pathlib import Path
 
+from pipelines.core.rule_checks import check_dir, print_problems
+from pipelines.curator.examples import run_examples
+from pipelines.curator.explain import explain
+
 REPO = Path(__file__).resolve().parents[2]
 DEFAULT_DIR = REPO / "cleaning_rules"
 
@@ -39,12 +43,9 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     if args.command == "check":
-        from pipelines.core.rule_checks import check_dir, print_problems
         return print_problems(check_dir(args.dir))
     if args.command == "test":
-        from pipelines.curator.examples import run_examples
         return run_examples(args.dir, args.keyword, args.verbose)
-    from pipelines.curator.explain import explain
     return explain(args)
 
 

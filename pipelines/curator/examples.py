@@ -14,7 +14,11 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from pipelines.core.readers import RawBatch
 from pipelines.core.rule_checks import YamlFile, check_dir, errors, kind_of, load_yaml
+from pipelines.core.sources import Source
+from pipelines.pretrain.processor import DocumentProcessor, PretrainConfig
+from pipelines.sft.record_rules import RecordCleaner, load_replacements
 
 RECORD_DEFAULTS = {"id": "example", "source": "example", "lang": "", "instruction": "", "input": "", "output": "",
                    "history": [], "flags": [], "category": None, "subcategory": None, "label_source": None, "source_class": None}
@@ -54,7 +58,6 @@ def example_failure(cleaner, example: dict) -> str | None:
 
 
 def sft_example_results(f: YamlFile, keyword: str | None = None) -> list[ExampleResult]:
-    from pipelines.sft.record_rules import RecordCleaner
     cleaner = RecordCleaner.from_rules(f.data, f.path.parent)
     results = []
     for section in ("cleaning", "filters"):
@@ -69,7 +72,6 @@ def sft_example_results(f: YamlFile, keyword: str | None = None) -> list[Example
 
 
 def replacement_example_results(f: YamlFile, keyword: str | None = None) -> list[ExampleResult]:
-    from pipelines.sft.record_rules import load_replacements
     results = []
     for i, rep in enumerate(load_replacements(f.path)):
         if keyword and keyword not in rep.id:
@@ -87,9 +89,6 @@ def replacement_example_results(f: YamlFile, keyword: str | None = None) -> list
 def pretrain_example_results(f: YamlFile, keyword: str | None = None) -> list[ExampleResult]:
     import json
 
-    from pipelines.pretrain.processor import DocumentProcessor, PretrainConfig
-    from pipelines.core.readers import RawBatch
-    from pipelines.core.sources import Source
 
     examples = [(i, e) for i, e in enumerate(f.data.get("examples") or []) if not keyword or keyword in str(e.get("rule"))]
     if not examples:

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import logging
 
+from pipelines.beam import storage as mf
+from pipelines.report.build import SAMPLE_ROWS, write_report as _write
 from pipelines.report.paths import REPORT_FILE
 
 __all__ = ["REPORT_FILE", "report_line", "try_write_report", "write_report"]
@@ -19,8 +21,6 @@ __all__ = ["REPORT_FILE", "report_line", "try_write_report", "write_report"]
 
 def write_report(output: str, sample_rows: int | None = None) -> str:
     """Builds OUT/report.html from OUT/manifest.json and a sample of OUT's Parquet files; returns its path."""
-    from pipelines.report.build import SAMPLE_ROWS
-    from pipelines.report.build import write_report as _write
     return _write(output, SAMPLE_ROWS if sample_rows is None else sample_rows)
 
 
@@ -36,7 +36,6 @@ def try_write_report(output: str, log: logging.Logger) -> str | None:
 
 def report_line(output: str) -> str:
     """The summary's last line: where the report is, or that there is none."""
-    from pipelines.beam import storage as mf
     from apache_beam.io.filesystems import FileSystems
     path = mf.join(output, REPORT_FILE)
     return f"report:   {path}" if FileSystems.exists(path) else "report:   not written (see the warning above)"

@@ -6,7 +6,9 @@ import argparse
 import sys
 import time
 
+from pipelines.beam import storage as mf
 from pipelines.beam.command import resolve_output
+from pipelines.report import write_report
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -17,8 +19,6 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     from apache_beam.io.filesystems import FileSystems
 
-    from pipelines.beam import storage as mf
-    from pipelines.report import write_report
     output = resolve_output(args.output)
     if not FileSystems.exists(mf.join(output, "manifest.json")):
         print(f"error: {output} holds no manifest.json", file=sys.stderr)

@@ -22,10 +22,26 @@ import yaml
 from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 
-from pipelines.beam import storage as mf
 import pipelines.report.figures as fg
+from pipelines.beam import storage as mf
+from pipelines.report.html import (
+    Cell,
+    Raw,
+    Section,
+    badge,
+    cards,
+    details,
+    esc,
+    facts,
+    figure,
+    note,
+    num,
+    page,
+    pct,
+    table,
+)
 from pipelines.report.paths import REPORT_FILE
-from pipelines.report.html import Cell, Raw, Section, badge, cards, details, esc, facts, figure, note, num, page, pct, table
+from pipelines.sft.taxonomy import load_taxonomy
 
 log = logging.getLogger("pipelines.report")
 
@@ -456,7 +472,6 @@ def _duplicates(m: dict, data: Sample) -> Section:
 
 def _taxonomy_for(m: dict):
     """The taxonomy the run labelled with: the rules' `taxonomy` entry beside the rules file, else the repository's."""
-    from pipelines.sft.taxonomy import load_taxonomy
     candidates = []
     rules_path = (m.get("rules") or {}).get("path")
     if rules_path:

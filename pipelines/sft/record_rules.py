@@ -29,14 +29,25 @@ from typing import Callable
 import yaml
 
 from pipelines.core.steps import Step, StepChain
-from pipelines.sft.record_text import (CLEANING_IDS, TEXT_FIELDS, Replacement, SftRulesError, TextCleaner, fold,
-                                       load_replacements, looks_like_code, near_repeat, only_repeats)
+from pipelines.sft.record_text import (
+    CLEANING_IDS,
+    TEXT_FIELDS,
+    Replacement,
+    SftRulesError,
+    TextCleaner,
+    fold,
+    load_replacements,
+    looks_like_code,
+    near_repeat,
+    only_repeats,
+)
 from pipelines.steps.custom import insert_custom_steps
 from pipelines.steps.sft_clean import RAW, SftClean, sft_fields
 from pipelines.steps.sft_filters import FILTER_IDS, FILTERS, LanguageMismatch, SensitiveWords
 from pipelines.steps.sft_label import LazyIdentifier
 from pipelines.text.langid import LangIdConfig
 from pipelines.text.language import CLEANER, LangRule
+from pipelines.text.sensitive import SensitiveWordFilter
 
 __all__ = ["RecordCleaner", "SftRulesError", "load_sft_rules", "load_replacements", "build_sensitive_filter",
            "build_sensitive_filters", "with_absolute_paths", "looks_like_code", "only_repeats", "near_repeat", "fold",
@@ -70,7 +81,6 @@ def build_sensitive_filter(rules: dict, base_dir: str | os.PathLike, source: str
     the pretraining lists (``lists_from``), plus ``extra_lists``, with ``overrides``
     applied to every list; with ``source``, that source's ``source_allow_words`` are
     allowed in every list. Returns None when the rule is absent or disabled."""
-    from pipelines.text.sensitive import SensitiveWordFilter
 
     rule = next((r for r in rules.get("filters") or [] if r.get("id") == "sensitive_words"), None)
     if rule is None or not rule.get("enabled", True):
