@@ -52,7 +52,8 @@ def main(argv=None) -> int:
                                 writers[name].write_table(pa.Table.from_pylist(rows, schema=writers[name].schema))
     for w in writers.values():
         w.close()
-    print(json.dumps({"seconds": round(time.monotonic() - t0, 2), "counts": {k: counts[C.total(k)] for k in ("read", "written", "rejected", "dead_letter", "input_bytes")}}))
+    print(json.dumps({"seconds": round(time.monotonic() - t0, 2), "counts": {k: counts[C.total(k)] for k in ("read", "written", "rejected", "dead_letter", "input_bytes")},
+                      "stage_seconds": {k: round(v, 3) for k, v in getattr(processor, "seconds", {}).items()}}))
     return 0
 
 

@@ -3,7 +3,8 @@ import json
 import opencc
 import pytest
 
-from pipelines.text.chinese import ScriptConfig, ScriptConverter
+from pipelines.text.chinese import KANA, ScriptConfig, ScriptConverter
+from pipelines.text.language import han_count, letter_count, script_counts
 from tests.conftest import SHARED, needs_shared
 
 convert = ScriptConverter(ScriptConfig())
@@ -48,3 +49,14 @@ def test_agreement_with_hand_corrected_simplified_wikipedia_sentences():
     # and converting the Simplified side changes nothing
     t2s = opencc.OpenCC("t2s")
     assert all(convert(p["hans"])[0] == p["hans"] for p in pairs if t2s.convert(p["hans"]) == p["hans"])
+
+
+def test_batch_script_counts_equal_the_per_text_regex_counts():
+    texts = ["這是繁體中文的文章。", "这是简体。", "ひらがな漢字", "𠀀𠀁😀", "", "abc 國 Ж ǅ", "\ud800 lone surrogate 中"]
+    letters, han, kana = script_counts(texts)
+    assert letters.tolist() == [letter_count(t) for t in texts]
+    assert han.tolist() == [han_count(t) for t in texts]
+    assert kana.tolist() == [len(KANA.findall(t)) for t in texts]
+    conv = ScriptConverter(ScriptConfig())
+    assert conv.counts_many(texts) == [conv.counts(t) for t in texts]
+    assert conv.many(texts, [None] * len(texts)) == [conv(t) for t in texts]

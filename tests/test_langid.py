@@ -18,3 +18,14 @@ identify = LanguageIdentifier(LangIdConfig())
 ])
 def test_language(text, lang):
     assert identify(text)[0] == lang
+
+
+def test_a_batch_is_identified_as_each_text_alone():
+    texts = ["今天天气很好，我们一起去公园散步吧。", "The committee approved the new budget.", "", "日本語の文章です。",
+             "𠀀𠀁 abc", "Le comité a approuvé le budget.", "问：如何用Python读取文件？", "\n\n  \t"]
+    assert identify.many(texts) == [identify(t) for t in texts]
+
+
+def test_text_decided_by_its_script_scores_its_han_share():
+    lang, score = identify("中文 abc")          # 2 Han of 5 letters: >= han_share_zh 0.3
+    assert (lang, score) == ("zh", 0.4)

@@ -38,3 +38,27 @@ def test_crlf_and_lone_cr_become_one_newline():
 
 def test_clean_text_reports_no_change():
     assert normalize("干净的文本。\nClean text.") == ("干净的文本。\nClean text.", [])
+
+
+def test_whitespace_and_invisible_shortcuts_equal_the_plain_definitions():
+    """The quick substring tests in front of the rewrites change nothing: compared with the plain
+    regex definitions on random strings of the characters that matter."""
+    import random
+    import re
+
+    from pipelines.text.normalize import _DELETE_TABLE, collapse_whitespace, remove_invisible
+
+    def plain_collapse(text):
+        text = re.sub(r"[^\S\n]+", " ", text)
+        text = re.sub(r" ?\n ?", "\n", text)
+        return re.sub(r"\n{3,}", "\n\n", text).strip()
+
+    def plain_invisible(text):
+        return text.replace("\r\n", "\n").translate(_DELETE_TABLE)
+
+    alphabet = [" ", "\n", "\t", "\u3000", "\xa0", "a", "中", "\r", "\u200b", "\x00", "\x85", "\u2028", " \n ", "\x0b"]
+    rng = random.Random(7)
+    for _ in range(20000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 12)))
+        assert collapse_whitespace(text) == plain_collapse(text), repr(text)
+        assert remove_invisible(text) == plain_invisible(text), repr(text)

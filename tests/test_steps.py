@@ -138,3 +138,48 @@ def test_the_chain_counts_traces_and_keeps_order():
 def test_a_misspelled_counter_kind_fails_at_once():
     with pytest.raises(ValueError, match="unknown counter kind"):
         C.Count("rejectd", "x")
+
+
+class UpperInBulk(Upper):
+    """A step with a bulk form that cannot handle one record: the chain retries record by record."""
+    name = "upper_bulk"
+
+    def apply_batch(self, docs):
+        if any(d["text"] == "ab" for d in docs):
+            raise ValueError("the bulk form does not like 'ab'")
+        return [self.apply(d) for d in docs]
+
+    def apply(self, doc):
+        if doc["text"] == "ab":
+            raise ValueError("nor does the single form")
+        return super().apply(doc)
+
+
+def test_a_bulk_step_that_raises_is_retried_record_by_record_and_only_the_culprit_fails():
+    docs = [{"text": "abcd"}, {"text": "ab"}, {"text": "wxyz"}]
+    counts = Counter()
+    chain = StepChain([UpperInBulk(), ScoreAll()])
+    kept, rejected, failed = chain.run(docs, counts)
+    assert [d["text"] for d in kept] == ["ABCD", "WXYZ"]
+    assert [(d["text"], str(e)) for d, e in failed] == [("ab", "nor does the single form")]
+    assert counts[C.step("upper_bulk", "in")] == 3 and counts[C.step("upper_bulk", "out")] == 2
+    assert counts[C.step("upper_bulk", "rejected")] == 0
+    assert set(chain.seconds) == {"upper_bulk", "score_all"} and all(s >= 0 for s in chain.seconds.values())
+
+
+def test_rejections_come_back_in_input_order_whichever_step_rejected():
+    class DropB(Step):
+        name = "drop_b"
+
+        def apply(self, doc):
+            return Reject("b", "has b") if "b" in doc["text"] else doc
+
+    class DropX(Step):
+        name = "drop_x"
+
+        def apply(self, doc):
+            return Reject("x", "has x") if "x" in doc["text"] else doc
+
+    docs = [{"text": t} for t in ("x1", "b2", "x3", "ok", "b5")]
+    _, rejected, _ = StepChain([DropB(), DropX()]).run(docs, Counter())
+    assert [d["text"] for d, _, _ in rejected] == ["x1", "b2", "x3", "b5"]

@@ -10,14 +10,18 @@ it changed) or a :class:`Reject`. A :class:`StepChain` runs the steps in order a
 the same for every step (as datatrove's BaseFilter does): it counts in / out / rejected per step
 (pipelines/core/counters.py), turns each added flag into a :class:`Hit` of the rule it belongs to,
 and, when asked, records a trace of every step a record went through (its text fields before and
-after, the hits, the rejection) — what `rules explain` shows. A step whose work is cheaper for a
-whole batch at once (a classifier) implements ``apply_batch`` instead.
+after, the hits, the rejection) — what `rules explain` shows. The chain runs a batch step by step
+(each step over all the survivors of the one before), so a step whose work is cheaper for many
+records at once (a classifier, a vectorised count) overrides ``apply_batch``; it should compute
+first and write to the records last, since a bulk call that raises is retried record by record.
+``batch = True`` marks a step that has only the bulk form.
 
 Adding a rule kind means one step class (and its entry in the rules schema); the processors build
 their chains from the rules file.
 """
 from __future__ import annotations
 
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Callable, Iterable
@@ -73,6 +77,7 @@ class Step:
         raise NotImplementedError
 
     def apply_batch(self, records: list[dict]) -> list[dict | Reject]:
+        """One result per record, in order; override for a bulk form of `apply`."""
         return [self.apply(r) for r in records]
 
     def hit(self, flag: str) -> Hit:
@@ -94,8 +99,11 @@ def text_fields(record: dict) -> dict[str, str]:
 
 
 class StepChain:
-    """Runs steps over a batch of records: per-record steps record by record, batch steps on the
-    survivors; counts per step; records traces when given a list."""
+    """Runs steps over a batch of records, step by step: each step sees all the survivors of the
+    steps before it at once (a step that overrides ``apply_batch`` works on them in bulk; the others
+    record by record). Counts per step, times each step, records traces when given a list.
+
+    A record whose step raises fails alone: a bulk step that raises is retried record by record."""
 
     def __init__(self, steps: Iterable[Step], view: Callable[[dict], dict[str, str]] = text_fields):
         self.steps = list(steps)
@@ -104,79 +112,84 @@ class StepChain:
         if len(set(names)) != len(names) or not all(names):
             raise ValueError(f"steps need distinct, non-empty names: {names}")
         self._keys = {s.name: (C.step(s.name, "in"), C.step(s.name, "out"), C.step(s.name, "rejected")) for s in self.steps}
+        # Only steps that count more than in/out/rejected need each record's added flags.
+        self._per_record_counts = {s.name for s in self.steps if type(s).counts is not Step.counts}
+        self._bulk = {s.name for s in self.steps if type(s).apply_batch is not Step.apply_batch}
+        self.seconds: Counter = Counter()         # per step name, over every batch this chain ran
 
     def run(self, records: list[dict], counts: Counter, traces: list[list[TraceEvent]] | None = None
             ) -> tuple[list[dict], list[tuple[dict, Reject, Step]], list[tuple[dict, Exception]]]:
         """(kept, rejected with their Reject and step, failed with the exception) of `records`, each
-        in the order of `records` (the rejections of a batch step after the others). traces: one list
-        of events per record, in the order of `records`, filled when given."""
-        rejected, failed = [], []
+        in the order of `records` (the rejections of a batch step after those of the steps before it).
+        traces: one list of events per record, in the order of `records`, filled when given."""
+        rejected: list[tuple[int, dict, Reject, Step]] = []
+        failed: list[tuple[int, dict, Exception]] = []
         alive = list(range(len(records)))
         if traces is not None:
             traces.extend([] for _ in records)
-        i = 0
-        while i < len(self.steps):
-            j = i
-            while j < len(self.steps) and not self.steps[j].batch:
-                j += 1
-            if j > i:                                 # a run of per-record steps, record by record
-                survivors = []
-                for r in alive:
-                    try:
-                        result = self._through(self.steps[i:j], records[r], counts, traces[r] if traces is not None else None)
-                        if result is None:
-                            survivors.append(r)
-                        else:
-                            rejected.append((records[r], *result))
-                    except Exception as e:  # noqa: BLE001 - a bug or a pathological record must not end the run
-                        failed.append((records[r], e))
-                alive = survivors
-            if j < len(self.steps):                   # a batch step, on all survivors at once
-                alive = self._batch(self.steps[j], alive, records, counts, traces, rejected)
-            i = j + 1
-        kept = [records[r] for r in alive]
-        return kept, rejected, failed
+        for record in records:
+            record.setdefault("flags", [])
+        done = 0                                   # rejections before this index are in their final order
+        for step in self.steps:
+            if step.batch and done < len(rejected):
+                rejected[done:] = sorted(rejected[done:], key=lambda x: x[0])
+            if step.batch:
+                done = len(rejected)
+            t0 = time.perf_counter()
+            alive = self._step(step, alive, records, counts, traces, rejected, failed)
+            self.seconds[step.name] += time.perf_counter() - t0
+        rejected[done:] = sorted(rejected[done:], key=lambda x: x[0])
+        failed.sort(key=lambda x: x[0])
+        return [records[r] for r in alive], [x[1:] for x in rejected], [x[1:] for x in failed]
 
-    def _through(self, steps: list[Step], record: dict, counts: Counter, trace: list | None) -> tuple[Reject, Step] | None:
-        """None when the record passed every step; else (the rejection, the step)."""
-        flags = record.setdefault("flags", [])
-        for step in steps:
-            counts[self._keys[step.name][0]] += 1
-            n_flags = len(flags)
-            before = self.view(record) if trace is not None else None
-            result = self._account(step, record, step.apply(record), n_flags, before, counts, trace)
-            if isinstance(result, Reject):
-                return result, step
-        return None
-
-    def _account(self, step: Step, record: dict, result, n_flags: int, before, counts: Counter, trace: list | None):
+    def _step(self, step: Step, alive: list[int], records: list[dict], counts: Counter, traces, rejected, failed) -> list[int]:
+        """One step over the survivors; returns the new survivors."""
+        if not alive:
+            return alive
         n_in, n_out, n_rejected = self._keys[step.name]
-        added = record["flags"][n_flags:]
-        for key in step.counts(record, added):
-            counts[key] += 1
-        if isinstance(result, Reject):
-            counts[n_rejected] += 1
-        else:
-            counts[n_out] += 1
-        if trace is not None:
-            trace.append(TraceEvent(step.name, before, self.view(record), [step.hit(f) for f in added],
-                                    result if isinstance(result, Reject) else None))
-        return result
-
-    def _batch(self, step: Step, alive: list[int], records: list[dict], counts: Counter, traces, rejected: list) -> list[int]:
-        n_in = self._keys[step.name][0]
-        counts[n_in] += len(alive)
-        flags = [len(records[r].setdefault("flags", [])) for r in alive]
-        befores = [self.view(records[r]) if traces is not None else None for r in alive]
-        results = step.apply_batch([records[r] for r in alive])
+        watch = traces is not None or step.name in self._per_record_counts
+        n_flags = [len(records[r]["flags"]) for r in alive] if watch else None
+        befores = [self.view(records[r]) for r in alive] if traces is not None else None
+        results = self._results(step, alive, records)
         survivors = []
-        for r, n_flags, before, result in zip(alive, flags, befores, results):
-            self._account(step, records[r], result, n_flags, before, counts, traces[r] if traces is not None else None)
+        for i, (r, result) in enumerate(zip(alive, results)):
+            record = records[r]
+            if isinstance(result, Exception):
+                failed.append((r, record, result))
+                continue
+            if watch:
+                added = record["flags"][n_flags[i]:]
+                for key in step.counts(record, added):
+                    counts[key] += 1
+                if traces is not None:
+                    traces[r].append(TraceEvent(step.name, befores[i], self.view(record), [step.hit(f) for f in added],
+                                                result if isinstance(result, Reject) else None))
             if isinstance(result, Reject):
-                rejected.append((records[r], result, step))
+                rejected.append((r, record, result, step))
             else:
                 survivors.append(r)
+        counts[n_in] += len(alive)
+        counts[n_out] += len(survivors)
+        counts[n_rejected] += len(alive) - len(survivors) - sum(isinstance(x, Exception) for x in results)
         return survivors
+
+    def _results(self, step: Step, alive: list[int], records: list[dict]) -> list:
+        """The step's result for each survivor, or the exception it raised on that record."""
+        if step.batch or step.name in self._bulk:
+            try:
+                results = step.apply_batch([records[r] for r in alive])
+                if len(results) != len(alive):
+                    raise ValueError(f"step {step.name!r} returned {len(results)} results for {len(alive)} records")
+                return results
+            except Exception:  # noqa: BLE001 - find the record at fault: retry one by one
+                pass
+        out = []
+        for r in alive:
+            try:
+                out.append(step.apply_batch([records[r]])[0] if step.batch else step.apply(records[r]))
+            except Exception as e:  # noqa: BLE001 - a bug or a pathological record must not end the run
+                out.append(e)
+        return out
 
     def rows(self) -> list[RuleRow]:
         return [row for s in self.steps for row in s.rows()]

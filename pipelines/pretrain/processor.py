@@ -7,6 +7,7 @@ The Beam pipeline and the plain-Python baseline in bench/ both call
 """
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -134,11 +135,13 @@ class DocumentProcessor:
         self.config = config
         self.steps = StepChain(pretrain_steps(config))
         self.trace = trace
+        self.seconds = self.steps.seconds       # per step, plus "parse": where a worker's time goes
 
     def rows(self):
         return self.steps.rows()
 
     def process(self, batch: RawBatch) -> BatchResult:
+        t0 = time.perf_counter()
         out = BatchResult()
         settings = self.config.sources[batch.source]
         c, src = out.counts, settings.source
@@ -163,6 +166,7 @@ class DocumentProcessor:
                          "quality_prior": settings.quality_prior, "original_text": text})
             raws[number] = raw
         traces = [] if self.trace else None
+        self.seconds["parse"] += time.perf_counter() - t0
         kept, rejected, failed = self.steps.run(docs, c, traces)
         for doc, error in failed:
             raw = raws[doc["source_line"]]

@@ -18,8 +18,13 @@ class LanguageFilter(Step):
         self._lang_counts: dict[str, C.Count] = {}
 
     def apply(self, doc: dict):
-        doc["lang"], score = self.identify(doc["text"])
-        doc["lang_score"] = round(score, 4)
+        return self._decide(doc, *self.identify(doc["text"]))
+
+    def apply_batch(self, docs: list[dict]) -> list:
+        return [self._decide(doc, *found) for doc, found in zip(docs, self.identify.many([d["text"] for d in docs]))]
+
+    def _decide(self, doc: dict, lang: str, score: float):
+        doc["lang"], doc["lang_score"] = lang, round(score, 4)
         if doc["lang"] not in self.config.keep:
             return Reject(self.name, f"detected '{doc['lang']}' (score {score:.2f}); kept languages: {', '.join(self.config.keep)}")
         declared = self.declared.get(doc["source"])

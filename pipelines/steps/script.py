@@ -16,7 +16,15 @@ class ToSimplified(Step):
         self.convert = ScriptConverter(config)
 
     def apply(self, doc: dict):
-        doc["text"], converted = self.convert(doc["text"], self.opencc_by_source.get(doc["source"]))
+        return self._update(doc, *self.convert(doc["text"], self.opencc_by_source.get(doc["source"])))
+
+    def apply_batch(self, docs: list[dict]) -> list:
+        found = self.convert.many([d["text"] for d in docs], [self.opencc_by_source.get(d["source"]) for d in docs])
+        return [self._update(doc, text, converted) for doc, (text, converted) in zip(docs, found)]
+
+    @staticmethod
+    def _update(doc: dict, text: str, converted: bool) -> dict:
+        doc["text"] = text
         if converted:
             doc["flags"].append("t2s")
         return doc

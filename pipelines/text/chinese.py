@@ -5,13 +5,15 @@ Traditional-only (characters OpenCC's t2s would change): Simplified text has
 none, and a Simplified document quoting a Traditional name has a tiny share,
 while Traditional text has 15-30 %. Characters are classified once, when the
 converter is built (a regex character class of all Traditional-only ones), so the cost
-per document is three regex scans, not a conversion.
+per document is three table lookups per character (or three regex scans), not a conversion.
 """
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Sequence
 
+import numpy as np
 import opencc
 
 
@@ -46,15 +48,49 @@ HAN = re.compile(f"[{HAN_RANGES}]")
 KANA = re.compile("[\u3041-\u3096\u30a1-\u30fa]")   # kana letters, not the middle dot ・ that Chinese uses too
 
 
-def _traditional_only_chars() -> re.Pattern:
-    """A character class of every Han character that OpenCC t2s changes (~3k of them)."""
+def code_points(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """A batch's code points, all texts concatenated, and the index of the text each belongs to:
+    what the batch versions of per-text counts work on (one table lookup per character)."""
+    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+    codes = np.frombuffer("".join(texts).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    return codes, np.repeat(np.arange(len(texts)), lengths)
+
+
+def _bmp_table(spans) -> np.ndarray:
+    table = np.zeros(0x10000, dtype=bool)
+    for lo, hi in spans:
+        if lo <= 0xFFFF:
+            table[lo:min(hi, 0xFFFF) + 1] = True
+    return table
+
+
+_HAN_BMP = _bmp_table(HAN_SPANS)
+_KANA_BMP = _bmp_table(((0x3041, 0x3096), (0x30A1, 0x30FA)))
+_HAN_ASTRAL = [(lo, hi) for lo, hi in HAN_SPANS if hi > 0xFFFF]
+
+
+def is_han(codes: np.ndarray) -> np.ndarray:
+    """HAN.match for each code point."""
+    mask = _HAN_BMP[np.minimum(codes, 0xFFFF)] & (codes <= 0xFFFF)
+    for lo, hi in _HAN_ASTRAL:
+        mask |= (codes >= lo) & (codes <= hi)
+    return mask
+
+
+def is_kana(codes: np.ndarray) -> np.ndarray:
+    """KANA.match for each code point."""
+    return _KANA_BMP[np.minimum(codes, 0xFFFF)] & (codes <= 0xFFFF)
+
+
+def _traditional_only_chars() -> list[str]:
+    """Every Han character that OpenCC t2s changes (~3k of them, all in the BMP)."""
     t2s = opencc.OpenCC("t2s")
     chars = [chr(c) for lo, hi in HAN_BMP_SPANS for c in range(lo, hi + 1)]
     converted = t2s.convert("\n".join(chars)).split("\n")
     if len(converted) != len(chars):          # never seen; fall back to one call per character
         converted = [t2s.convert(c) for c in chars]
-    trad = [c for c, s in zip(chars, converted) if c != s]
-    return re.compile("[" + "".join(re.escape(c) for c in trad) + "]")
+    return [c for c, s in zip(chars, converted) if c != s]
+
 
 
 @dataclass(frozen=True)
@@ -82,7 +118,10 @@ class ScriptConverter:
     def __init__(self, config: ScriptConfig):
         self.config = config
         self._converters: dict[str, opencc.OpenCC] = {}
-        self._traditional = _traditional_only_chars()
+        traditional = _traditional_only_chars()
+        self._traditional = re.compile("[" + "".join(re.escape(c) for c in traditional) + "]")
+        self._traditional_bmp = np.zeros(0x10000, dtype=bool)
+        self._traditional_bmp[[ord(c) for c in traditional]] = True
 
     def converter(self, name: str) -> opencc.OpenCC:
         conv = self._converters.get(name)
@@ -94,8 +133,18 @@ class ScriptConverter:
         return ScriptCounts(han=len(HAN.findall(text)), traditional_only=len(self._traditional.findall(text)),
                             kana=len(KANA.findall(text)))
 
-    def is_traditional(self, text: str) -> bool:
-        c, cfg = self.counts(text), self.config
+    def counts_many(self, texts: Sequence[str]) -> list[ScriptCounts]:
+        """[self.counts(t) for t in texts], for a batch at once."""
+        if not texts:
+            return []
+        codes, doc = code_points(texts)
+        n = len(texts)
+        trad = self._traditional_bmp[np.minimum(codes, 0xFFFF)] & (codes <= 0xFFFF)
+        han, kana = (np.bincount(doc[m], minlength=n).tolist() for m in (is_han(codes), is_kana(codes)))
+        return [ScriptCounts(h, t, k) for h, t, k in zip(han, np.bincount(doc[trad], minlength=n).tolist(), kana)]
+
+    def is_traditional(self, text: str, counts: ScriptCounts | None = None) -> bool:
+        c, cfg = counts or self.counts(text), self.config
         if c.han == 0 or c.kana > 0.05 * c.han:      # no Han, or Japanese (kanji are not Traditional Chinese)
             return False
         return c.traditional_only >= cfg.min_traditional_chars and c.traditional_only >= cfg.min_traditional_share * c.han
@@ -104,6 +153,16 @@ class ScriptConverter:
         """Returns (text, converted). Only text detected as Traditional is converted."""
         if not self.config.enabled or not self.is_traditional(text):
             return text, False
+        return self._convert(text, opencc_config)
+
+    def many(self, texts: Sequence[str], opencc_configs: Sequence[str | None]) -> list[tuple[str, bool]]:
+        """[self(t, c) for t, c in zip(texts, opencc_configs)], the detection for a batch at once."""
+        if not self.config.enabled:
+            return [(t, False) for t in texts]
+        return [self._convert(t, c) if self.is_traditional(t, counts) else (t, False)
+                for t, c, counts in zip(texts, opencc_configs, self.counts_many(texts))]
+
+    def _convert(self, text: str, opencc_config: str | None) -> tuple[str, bool]:
         converted = self.converter(opencc_config or self.config.opencc_config).convert(text)
         # Per-character detection can fire on a character t2s keeps in its phrase (蒜薹).
         return converted, converted != text
