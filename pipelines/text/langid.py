@@ -55,7 +55,8 @@ class LanguageIdentifier:
         """What __call__ says of each text, for a batch: the script rule first, for all at once,
         and the model only on the samples it leaves open. A text the
         script rule calls zh gets its Han share of letters as its score: the model is not asked."""
-        samples = [_NEWLINES.sub(" ", t[: self.config.sample_chars]).strip() for t in texts]
+        n = self.config.sample_chars
+        samples = [" ".join(t[:n].split()) for t in texts]     # whitespace runs -> one space, as fastText wants one line
         letters, han, kana = script_counts(samples)
         share = self.config.han_share_zh
         by_script = ((letters > 0) & (han >= share * letters) & (kana == 0)).tolist()
