@@ -90,7 +90,8 @@ def plain_loop(sources_path: str, rules_path: str) -> dict:
                 for split in plan_splits(source.name, "jsonl", path, size, config.split_bytes):
                     for batch in read_split(split, config.batch_records, config.batch_bytes):
                         counts.update(processor.process(batch).counts)
-    return {"seconds": round(time.monotonic() - t0, 2), "counts": {k: counts[C.total(k)] for k in ("read", "cleaned", "rejected", "dead_letter")}}
+    return {"seconds": round(time.monotonic() - t0, 2), "counts": {k: counts[C.total(k)] for k in ("read", "cleaned", "rejected", "dead_letter")},
+            "stage_seconds": {k: round(v, 3) for k, v in processor.seconds.items()}}
 
 
 def run_config(name: str, corpus: Path, rules: Path) -> dict:

@@ -127,9 +127,14 @@ def test_an_unexpected_error_in_a_stage_becomes_a_dead_letter(processor, monkeyp
         if "boom" in text:
             raise RuntimeError("signal code failed")
         return real(text, lang)
+    def boom_batch(texts, langs):
+        if any("boom" in t for t in texts):
+            raise RuntimeError("signal code failed")
+        return real_batch(texts, langs)
     import pipelines.steps.quality as dp
-    real = dp.compute_signals
+    real, real_batch = dp.compute_signals, dp.compute_signals_batch
     monkeypatch.setattr(dp, "compute_signals", boom)
+    monkeypatch.setattr(dp, "compute_signals_batch", boom_batch)     # the batch fails, then each record is tried alone
     out = processor.process(batch(GOOD_EN + " boom", GOOD_EN, source="en_web"))
     assert [d["id"] for d in out.documents] == ["d2"]
     (dead,) = out.dead_letters

@@ -93,6 +93,11 @@ class Step:
         return [RuleRow(self.name, self.name)]
 
 
+def _not_kept(result) -> bool:
+    """True when a step's result is not "keep": a Reject or an exception."""
+    return isinstance(result, (Reject, Exception))
+
+
 def text_fields(record: dict) -> dict[str, str]:
     """The default view a trace keeps of a record: its text."""
     return {"text": str(record.get("text") or "")}
@@ -151,6 +156,12 @@ class StepChain:
         n_flags = [len(records[r]["flags"]) for r in alive] if watch else None
         befores = [self.view(records[r]) for r in alive] if traces is not None else None
         results = self._results(step, alive, records)
+        if not watch:                              # the common case: in C-level loops
+            out = list(map(_not_kept, results))
+            if not any(out):
+                counts[n_in] += len(alive)
+                counts[n_out] += len(alive)
+                return alive
         survivors = []
         for i, (r, result) in enumerate(zip(alive, results)):
             record = records[r]

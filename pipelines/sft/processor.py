@@ -6,6 +6,7 @@ classifier hold automata and compiled patterns).
 """
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -48,11 +49,13 @@ class SftProcessor:
         label = Label(self.taxonomy, {s.name: s.lang for s in sources}, {s.name: s.label for s in sources}, self.cleaner.langid)
         self.steps = StepChain([*self.cleaner.steps, label], view=sft_fields)
         self.trace = trace
+        self.seconds = self.steps.seconds       # per step, plus "parse": where a worker's time goes
 
     def rows(self):
         return self.cleaner.rows()
 
     def process(self, batch: RawBatch) -> BatchResult:
+        t0 = time.perf_counter()
         out = BatchResult()
         source = self.config.sources[batch.source]
         source_read = C.source(source.name, "read")
@@ -78,6 +81,7 @@ class SftProcessor:
             records.extend(prepared(r) for r in adapted)
             raws[line] = raw
         traces = [] if self.trace else None
+        self.seconds["parse"] += time.perf_counter() - t0
         kept, rejected, failed = self.steps.run(records, out.counts, traces)
         for rec, error in failed:
             line = rec.get("source_line")

@@ -3,7 +3,11 @@ from __future__ import annotations
 
 from pipelines.core.steps import Reject, RuleRow, Step
 from pipelines.text.quality_model import QualityModel, pareto_keep
-from pipelines.text.quality_signals import SignalFilter, compute_signals, first_failure
+from pipelines.text.quality_signals import SignalFilter, compute_signals, compute_signals_batch, first_failure
+from schemas.pretrain import SIGNAL_NAMES
+
+
+_COLUMN = {name: f"q_{name}" for name in SIGNAL_NAMES}     # a signal's column in the documents table
 
 
 def _bounds(d) -> str:
@@ -23,8 +27,16 @@ class QualityFilters(Step):
     def apply(self, doc: dict):
         if not self.enabled:
             return doc
-        signals = compute_signals(doc["text"], doc["lang"])
-        doc.update((f"q_{name}", value) for name, value in signals.items())
+        return self._decide(doc, compute_signals(doc["text"], doc["lang"]))
+
+    def apply_batch(self, docs: list[dict]) -> list:
+        if not self.enabled:
+            return docs
+        signals = compute_signals_batch([d["text"] for d in docs], [d["lang"] for d in docs])
+        return [self._decide(doc, s) for doc, s in zip(docs, signals)]
+
+    def _decide(self, doc: dict, signals: dict):
+        doc.update(zip(map(_COLUMN.__getitem__, signals), signals.values()))
         failure = self._first_failure(signals, doc["lang"])
         if failure is not None:
             return Reject(failure.filter_id, failure.reason, failure.value, failure.threshold)

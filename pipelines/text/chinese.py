@@ -56,30 +56,32 @@ def code_points(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
     return codes, np.repeat(np.arange(len(texts)), lengths)
 
 
-def _bmp_table(spans) -> np.ndarray:
-    table = np.zeros(0x10000, dtype=bool)
-    for lo, hi in spans:
+HAN_BIT, KANA_BIT, LETTER_BIT = 1, 2, 4     # script_bits: HAN.match, KANA.match, str.isalpha
+
+
+def _script_table() -> np.ndarray:
+    table = np.zeros(0x10000, dtype=np.uint8)
+    for lo, hi in HAN_SPANS:
         if lo <= 0xFFFF:
-            table[lo:min(hi, 0xFFFF) + 1] = True
+            table[lo:min(hi, 0xFFFF) + 1] |= HAN_BIT
+    table[0x3041:0x3097] |= KANA_BIT
+    table[0x30A1:0x30FB] |= KANA_BIT
+    letters = [c for c in range(0x10000) if not 0xD800 <= c <= 0xDFFF and chr(c).isalpha()]
+    table[letters] |= LETTER_BIT
     return table
 
 
-_HAN_BMP = _bmp_table(HAN_SPANS)
-_KANA_BMP = _bmp_table(((0x3041, 0x3096), (0x30A1, 0x30FA)))
-_HAN_ASTRAL = [(lo, hi) for lo, hi in HAN_SPANS if hi > 0xFFFF]
+_SCRIPT_BMP = _script_table()
 
 
-def is_han(codes: np.ndarray) -> np.ndarray:
-    """HAN.match for each code point."""
-    mask = _HAN_BMP[np.minimum(codes, 0xFFFF)] & (codes <= 0xFFFF)
-    for lo, hi in _HAN_ASTRAL:
-        mask |= (codes >= lo) & (codes <= hi)
-    return mask
-
-
-def is_kana(codes: np.ndarray) -> np.ndarray:
-    """KANA.match for each code point."""
-    return _KANA_BMP[np.minimum(codes, 0xFFFF)] & (codes <= 0xFFFF)
+def script_bits(codes: np.ndarray) -> np.ndarray:
+    """Per code point: HAN_BIT | KANA_BIT | LETTER_BIT as HAN, KANA and str.isalpha say."""
+    bits = np.take(_SCRIPT_BMP, np.minimum(codes, 0xFFFF))
+    if codes.size and int(codes.max()) > 0xFFFF:
+        for i in np.flatnonzero(codes > 0xFFFF).tolist():    # rare: Han extensions B+, emoji
+            ch = chr(int(codes[i]))
+            bits[i] = (HAN_BIT if HAN.match(ch) else 0) | (LETTER_BIT if ch.isalpha() else 0)
+    return bits
 
 
 def _traditional_only_chars() -> list[str]:
@@ -139,8 +141,9 @@ class ScriptConverter:
             return []
         codes, doc = code_points(texts)
         n = len(texts)
-        trad = self._traditional_bmp[np.minimum(codes, 0xFFFF)] & (codes <= 0xFFFF)
-        han, kana = (np.bincount(doc[m], minlength=n).tolist() for m in (is_han(codes), is_kana(codes)))
+        trad = np.take(self._traditional_bmp, np.minimum(codes, 0xFFFF)) & (codes <= 0xFFFF)
+        bits = script_bits(codes)
+        han, kana = (np.bincount(doc[(bits & bit) != 0], minlength=n).tolist() for bit in (HAN_BIT, KANA_BIT))
         return [ScriptCounts(h, t, k) for h, t, k in zip(han, np.bincount(doc[trad], minlength=n).tolist(), kana)]
 
     def is_traditional(self, text: str, counts: ScriptCounts | None = None) -> bool:

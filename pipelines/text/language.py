@@ -32,7 +32,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from pipelines.text.chinese import HAN, KANA, code_points, is_han, is_kana
+from pipelines.text.chinese import HAN, HAN_BIT, KANA, KANA_BIT, LETTER_BIT, code_points, script_bits
 
 Identify = Callable[[str], tuple[str, float]]
 
@@ -65,19 +65,12 @@ def mostly_han(text: str, min_share: float, *, kana_blocks: bool = True) -> bool
     return not (kana_blocks and has_kana(text))
 
 
-_ALPHA_BMP = np.fromiter((chr(c).isalpha() if not 0xD800 <= c <= 0xDFFF else False for c in range(0x10000)),
-                         dtype=bool, count=0x10000)
-
-
 def script_counts(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(letters, Han characters, kana) of each text, as letter_count, han_count and KANA count
     them, for a whole batch at once: table lookups per character, no per-text Python loop."""
     codes, doc = code_points(texts)
-    alpha = _ALPHA_BMP[np.minimum(codes, 0xFFFF)]
-    for i in np.flatnonzero(codes > 0xFFFF).tolist():      # rare: Han extensions B+, emoji
-        alpha[i] = chr(int(codes[i])).isalpha()
-    n = len(texts)
-    return tuple(np.bincount(doc[m], minlength=n) for m in (alpha, is_han(codes), is_kana(codes)))
+    bits = script_bits(codes)
+    return tuple(np.bincount(doc[(bits & bit) != 0], minlength=len(texts)) for bit in (LETTER_BIT, HAN_BIT, KANA_BIT))
 
 
 @dataclass(frozen=True)
