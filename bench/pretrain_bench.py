@@ -1,23 +1,30 @@
 """Benchmark of the pretraining pipeline on the labelled corpus from shared/bench/make_corpus.py.
 
-    python -m bench.pretrain_bench [--target-mb 30] [--grow-mb 120] [--seed 1]
+    python -m bench.pretrain_bench [--target-mb 30] [--grow-mb 120] [--seed 1] [--baseline REV]
 
 Runs, in one invocation so the figures are comparable on a noisy machine:
-  baseline   the same functions in a plain Python loop (bench/plain_loop.py)
-  beam x1    the Beam pipeline, local runner, one process
-  beam x2    the Beam pipeline, local runner, two worker processes
+  plain loop            the same functions in a plain Python loop (bench/plain_loop.py)
+  beam x1               the Beam pipeline, local runner, one process
+  beam x2               the Beam pipeline, local runner, two worker processes
   beam x2 quality off   the same without quality stages and sensitive words
-(the sensitive-word filter pointed at the LDNOOBW lists in ../shared/data; dedupe off, as in the
-baseline: bench/dedupe_bench.py measures it) and reports docs/s, MB/s and peak memory (resident memory of the whole process
-tree, sampled) for each, as ratios to the baseline; the memory growth of
-`beam x2` from --target-mb to --grow-mb; and the accuracy figures of
+  beam x2 dedupe        two workers, dedupe on: the whole pipeline
+(the sensitive-word filter pointed at the LDNOOBW lists in ../shared/data; dedupe off but in the
+last run, as in the plain loop: bench/dedupe_bench.py measures it) and reports docs/s, MB/s and
+peak memory (resident memory of the whole process tree, sampled) for each, as ratios to the plain
+loop; a table of MB/s per core for each per-document step (bench/stage_times.py); the memory
+growth of `beam x2` from --target-mb to --grow-mb; and the accuracy figures of
 bench/pretrain_accuracy.py (including HTML extraction on raw_html/).
+
+With --baseline REV (a commit, e.g. the one before a performance change), REV's plain loop, step
+table and two-worker runs run too, from a git worktree, each with REV's own rules file, and the
+speed-ups and memory ratios against it are reported.
 Results go to bench/results/pretrain_bench.json.
 """
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -31,8 +38,9 @@ import yaml
 from bench.pretrain_accuracy import evaluate, evaluate_html, score_html
 from pipelines.core.rules import DEFAULT_RULES, RULES_SCHEMA, load_rules
 from pipelines.core.sources import load_sources
-from pipelines.pretrain.processor import DocumentProcessor, PretrainConfig
+from pipelines.pretrain.processor import PretrainConfig
 from pipelines.text.html_extract import extract_main_text
+from pipelines.text.normalize import Normalizer
 
 REPO = Path(__file__).resolve().parent.parent
 MAKE_CORPUS = REPO.parent / "shared" / "bench" / "make_corpus.py"
@@ -49,12 +57,14 @@ def build_corpus(mb: float, seed: int) -> Path:
     return out
 
 
-def measure(cmd: list[str], also: list[int] = ()) -> dict:
-    """Runs cmd; returns wall seconds, the peak summed RSS of its process tree (and of the trees
-    of the processes `also` names, e.g. a Dask cluster's) and the CPU seconds they used."""
+def measure(cmd: list[str], also: list[int] = (), tree: Path = REPO) -> dict:
+    """Runs cmd in `tree` (the project, or a checkout of another revision, first on sys.path);
+    returns wall seconds, the peak summed RSS of its process tree (and of the trees of the
+    processes `also` names, e.g. a Dask cluster's) and the CPU seconds they used."""
     t0, peak, cpu = time.monotonic(), 0, {}
+    env = {**os.environ, "PYTHONPATH": str(tree)}
     with tempfile.TemporaryFile("w+") as log:
-        proc = subprocess.Popen(cmd, cwd=REPO, stdout=log, stderr=subprocess.STDOUT, text=True)
+        proc = subprocess.Popen(cmd, cwd=tree, env=env, stdout=log, stderr=subprocess.STDOUT, text=True)
         roots = [psutil.Process(proc.pid)] + [psutil.Process(pid) for pid in also]
         base = {}
         for r in roots[1:]:                              # what a running cluster had used before this run
@@ -82,12 +92,13 @@ def measure(cmd: list[str], also: list[int] = ()) -> dict:
 LDNOOBW = REPO.parent / "shared" / "data" / "wordlist_ldnoobw" / "lists"
 
 
-def rules_variant(name: str, out_dir: Path = RESULTS, dedupe: bool = True) -> Path:
-    """A copy of cleaning_rules/pretrain.yaml for the benchmark, with paths made absolute:
+def rules_variant(name: str, out_dir: Path = RESULTS, dedupe: bool = True, tree: Path = REPO) -> Path:
+    """A copy of `tree`'s cleaning_rules/pretrain.yaml for the benchmark, with paths made absolute:
     `ldnoobw` points the sensitive-word filter at the LDNOOBW lists (as the issue asks),
     `quality-off` also switches the quality stages and sensitive words off."""
-    rules = yaml.safe_load(DEFAULT_RULES.read_text(encoding="utf-8"))
-    base = DEFAULT_RULES.parent
+    source = tree / "cleaning_rules" / "pretrain.yaml"
+    rules = yaml.safe_load(source.read_text(encoding="utf-8"))
+    base = source.parent
     rules["quality"]["model"]["path"] = str(base / rules["quality"]["model"]["path"])
     rules["sensitive_words"]["lists"] = [
         {"name": f"{lang}_ldnoobw", "lang": lang, "category": "profanity", "paths": [str(LDNOOBW / f"{lang}.txt")],
@@ -99,29 +110,31 @@ def rules_variant(name: str, out_dir: Path = RESULTS, dedupe: bool = True) -> Pa
     if name.startswith("quality-off"):
         rules["quality"]["enabled"] = False
         rules["sensitive_words"]["enabled"] = False
+    if tree != REPO:
+        name += f"-{tree.name}"
     path = out_dir / f"rules-{name}.yaml"
     path.write_text(yaml.safe_dump(rules, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return path
 
 
-def run_config(name: str, corpus: Path, out: Path) -> dict:
+def run_config(name: str, corpus: Path, out: Path, tree: Path = REPO, dedupe: bool = False) -> dict:
     shutil.rmtree(out, ignore_errors=True)
     src = str(corpus / "sources.json")
-    # Dedupe off: the plain-loop baseline does not dedupe (bench/dedupe_bench.py measures dedupe).
-    rules = str(rules_variant("quality-off" if "quality off" in name else "ldnoobw", dedupe=False))
-    if name == "baseline":
+    # Dedupe off unless asked: the plain-loop baseline does not dedupe (bench/dedupe_bench.py measures dedupe).
+    rules = str(rules_variant("quality-off" if "quality off" in name else "ldnoobw", dedupe=dedupe, tree=tree))
+    if name.startswith(("baseline", "plain loop")):
         cmd = [sys.executable, "-m", "bench.plain_loop", "--sources", src, "--output", str(out), "--rules", rules]
     else:
         workers = "2" if name.startswith("beam x2") else "1"
         mode = "multi_processing" if workers == "2" else "in_memory"
         cmd = [sys.executable, "-m", "pipelines.pretrain", "--sources", src, "--output", str(out), "--rules", rules,
                f"--direct_running_mode={mode}", f"--direct_num_workers={workers}"]
-    m = measure(cmd)
+    m = measure(cmd, tree=tree)
     m.pop("log")
     truth_lines = sum(1 for _ in open(corpus / "truth.jsonl", encoding="utf-8"))
     mb = sum(p.stat().st_size for p in (corpus / "raw").rglob("*.jsonl")) / 1e6
     m.update(docs_per_s=round(truth_lines / m["seconds"], 1), mb_per_s=round(mb / m["seconds"], 3), corpus_mb=round(mb, 1))
-    print(f"  {name:<9} {m['seconds']:7.1f} s  {m['docs_per_s']:8.0f} docs/s  {m['mb_per_s']:6.2f} MB/s  peak {m['peak_mb']:7.0f} MB", flush=True)
+    print(f"  {name:<22} {m['seconds']:7.1f} s  {m['docs_per_s']:8.0f} docs/s  {m['mb_per_s']:6.2f} MB/s  peak {m['peak_mb']:7.0f} MB", flush=True)
     return m
 
 
@@ -133,12 +146,12 @@ def html_accuracy(corpus: Path) -> dict:
     sources.write_text(json.dumps({"pages": {"lang": "en", "category": "web", "format": "html",
                                              "files": [str(corpus / "raw_html" / "pages.jsonl")]}}))
     config = PretrainConfig.from_rules(load_rules(DEFAULT_RULES, RULES_SCHEMA).data, load_sources(sources).sources, DEFAULT_RULES.parent)
-    processor = DocumentProcessor(config)
+    normalize = Normalizer(config.normalize)
     extracted = {}
     with open(corpus / "raw_html" / "pages.jsonl", encoding="utf-8") as f:
         for line in f:
             page = json.loads(line)
-            extracted[page["id"]] = processor.normalize(extract_main_text(page["html"], config.html, page.get("url")))[0]
+            extracted[page["id"]] = normalize(extract_main_text(page["html"], config.html, page.get("url")))[0]
     result = {"extraction": score_html(corpus, extracted)}
     out = RESULTS / "out-html"
     subprocess.run([sys.executable, "-m", "pipelines.pretrain", "--sources", str(sources), "--output", str(out), "--overwrite"],
@@ -147,12 +160,15 @@ def html_accuracy(corpus: Path) -> dict:
     return result
 
 
-def bench_args(argv, doc: str) -> argparse.Namespace | None:
+def bench_args(argv, doc: str, baseline: bool = False) -> argparse.Namespace | None:
     """The benchmarks' command line (corpus sizes and seed); None when ../shared is missing."""
     ap = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--target-mb", type=float, default=30)
     ap.add_argument("--grow-mb", type=float, default=120, help="second corpus size for the memory-growth check (0: skip)")
     ap.add_argument("--seed", type=int, default=1)
+    if baseline:
+        ap.add_argument("--baseline", metavar="REV", help="also run git revision REV's plain loop, stage timings and Beam runs "
+                        "(from a worktree under bench/results/), side by side with this tree's")
     a = ap.parse_args(argv)
     if not MAKE_CORPUS.exists():
         print(f"{MAKE_CORPUS} not found: the benchmark needs ../shared", file=sys.stderr)
@@ -161,18 +177,68 @@ def bench_args(argv, doc: str) -> argparse.Namespace | None:
     return a
 
 
+def checkout(rev: str) -> Path:
+    """A worktree of git revision `rev` under bench/results/ (made once): the code the figures are
+    compared with, run side by side with this tree's on the same machine."""
+    sha = subprocess.run(["git", "rev-parse", "--short", rev], cwd=REPO, capture_output=True, text=True, check=True).stdout.strip()
+    tree = RESULTS / f"baseline-{sha}"
+    if not (tree / ".git").exists():
+        subprocess.run(["git", "worktree", "add", "--detach", "--force", str(tree), sha], cwd=REPO, check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return tree
+
+
+def stage_table(corpus: Path, tree: Path = REPO) -> dict:
+    """Seconds and MB/s (one core) per pretraining step of `tree`'s code, from bench/stage_times.py."""
+    rules = rules_variant("ldnoobw", dedupe=False, tree=tree)
+    m = measure([sys.executable, str(REPO / "bench" / "stage_times.py"), "--sources", str(corpus / "sources.json"),
+                 "--rules", str(rules)], tree=tree)
+    out = json.loads(m["log"].strip().splitlines()[-1])
+    mb = out["input_bytes"] / 1e6
+    stages = {k: {"seconds": v, "mb_per_s": round(mb / v, 1) if v > 0 else None} for k, v in out["stage_seconds"].items()}
+    return {"seconds": out["seconds"], "mb_per_s": round(mb / out["seconds"], 2), "stages": stages}
+
+
+def print_stage_tables(tables: dict) -> None:
+    names = list(dict.fromkeys(k for t in tables.values() for k in t["stages"]))
+    print(f"  {'stage (MB/s per core)':<32}" + "".join(f"{label:>14}" for label in tables))
+    for n in names + ["all per-document stages"]:
+        row = [t["stages"].get(n, {}).get("mb_per_s") if n in t["stages"] else t["mb_per_s"] if n.startswith("all") else None
+               for t in tables.values()]
+        print(f"  {n:<32}" + "".join(f"{v if v is not None else '-':>14}" for v in row))
+
+
 def main(argv=None) -> int:
-    a = bench_args(argv, __doc__)
+    a = bench_args(argv, __doc__, baseline=True)
     if a is None:
         return 2
     corpus = build_corpus(a.target_mb, a.seed)
     report: dict = {"corpus": str(corpus), "runs": {}}
+    base = checkout(a.baseline) if a.baseline else None
     print(f"corpus {corpus.name}:")
-    for name in ("baseline", "beam x1", "beam x2", "beam x2 quality off"):
-        report["runs"][name] = run_config(name, corpus, RESULTS / f"out-{name.replace(' ', '')}")
-    base = report["runs"]["baseline"]
-    report["ratios_to_baseline"] = {n: {"throughput": round(base["seconds"] / r["seconds"], 3), "peak_memory": round(r["peak_mb"] / base["peak_mb"], 3)}
-                                    for n, r in report["runs"].items() if n != "baseline"}
+    configs = [("plain loop", REPO, False), ("beam x1", REPO, False), ("beam x2", REPO, False),
+               ("beam x2 quality off", REPO, False), ("beam x2 dedupe", REPO, True)]
+    if base is not None:
+        report["baseline_revision"] = base.name.removeprefix("baseline-")
+        configs = [("plain loop @baseline", base, False), ("beam x2 @baseline", base, False),
+                   ("beam x2 dedupe @baseline", base, True)] + configs
+    for name, tree, dedupe in configs:
+        out = RESULTS / f"out-{name.replace(' ', '').replace('@', '-')}"
+        report["runs"][name] = run_config(name.removesuffix(" @baseline"), corpus, out, tree, dedupe)
+    plain = report["runs"]["plain loop"]
+    report["ratios_to_plain_loop"] = {n: {"throughput": round(plain["seconds"] / r["seconds"], 3),
+                                          "peak_memory": round(r["peak_mb"] / plain["peak_mb"], 3)}
+                                      for n, r in report["runs"].items() if n != "plain loop" and "@" not in n}
+    tables = {"this tree": stage_table(corpus)}
+    if base is not None:
+        tables = {"baseline": stage_table(corpus, base), **tables}
+        report["speedup_vs_baseline"] = {n: round(report["runs"][f"{n} @baseline"]["seconds"] / report["runs"][n]["seconds"], 3)
+                                         for n in ("plain loop", "beam x2", "beam x2 dedupe")}
+        report["speedup_vs_baseline"]["per-document stages"] = round(tables["baseline"]["seconds"] / tables["this tree"]["seconds"], 3)
+        report["memory_vs_baseline"] = {n: round(report["runs"][n]["peak_mb"] / report["runs"][f"{n} @baseline"]["peak_mb"], 3)
+                                        for n in ("beam x2", "beam x2 dedupe")}
+    report["stage_tables"] = tables
+    print_stage_tables(tables)
     on, off = report["runs"]["beam x2"]["seconds"], report["runs"]["beam x2 quality off"]["seconds"]
     report["quality_stage_cost"] = {"seconds_on": on, "seconds_off": off, "share_of_pipeline_time": round((on - off) / on, 3),
                                     "threshold": 0.5, "pass": on - off < 0.5 * on}
@@ -189,7 +255,8 @@ def main(argv=None) -> int:
     report["accuracy"].update({f"html_{k}": v for k, v in html["extraction"].items()})
     report["html_pipeline"] = html["pipeline"]
     (RESULTS / "pretrain_bench.json").write_text(json.dumps(report, ensure_ascii=False, indent=1))
-    print(json.dumps({"ratios_to_baseline": report["ratios_to_baseline"], "memory_growth": report.get("memory_growth"),
+    print(json.dumps({"ratios_to_plain_loop": report["ratios_to_plain_loop"], "speedup_vs_baseline": report.get("speedup_vs_baseline"),
+                      "memory_vs_baseline": report.get("memory_vs_baseline"), "memory_growth": report.get("memory_growth"),
                       "quality_stage_cost": report["quality_stage_cost"]}, indent=1))
     for k, v in report["accuracy"].items():
         if isinstance(v, dict):

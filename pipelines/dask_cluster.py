@@ -19,6 +19,8 @@ import sys
 import time
 from pathlib import Path
 
+from pipelines.beam.memory import MALLOC_ENV
+
 HOST = "127.0.0.1"
 DASK_RUNNER = "apache_beam.runners.dask.dask_runner.DaskRunner"
 
@@ -41,7 +43,7 @@ def start(workers: int = 2, port: int = 8786, state: str | Path = ".cluster", ti
         raise RuntimeError(f"{state}/cluster.json exists: a cluster may be running (stop it first)")
     address = f"tcp://{HOST}:{port}"
     logs = open(state / "cluster.log", "ab")
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"}
+    env = {**MALLOC_ENV, **os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"}
     # Own process groups: stopping the cluster ends the worker processes a nanny starts too.
     scheduler = subprocess.Popen(_dask("scheduler", "--host", HOST, "--port", str(port), "--dashboard-address", f"{HOST}:0"),
                                  stdout=logs, stderr=logs, env=env, start_new_session=True)

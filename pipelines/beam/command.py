@@ -22,6 +22,7 @@ from apache_beam.io.filesystems import FileSystems
 from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions, TestOptions
 
 from pipelines.beam import storage
+from pipelines.beam.memory import tune_allocator
 from pipelines.core import counters as C
 from pipelines.core.readers import match
 from pipelines.core.manifest import MANIFEST, OUTPUT_DIRS, FileRef, RunManifest, accounting
@@ -82,6 +83,7 @@ class Command:
         if missing:
             raise UsageError(f"missing {' and '.join(missing)}; see: {self.prog} --help")
         options = PipelineOptions(with_local_runner(beam_args))
+        tune_allocator()                         # before the runner starts its threads and worker processes
         job = self.prepare(args)
         output = resolve_output(args.output)
         dry_run = options.view_as(TestOptions).dry_run

@@ -54,12 +54,6 @@ def main_output(value) -> tuple[str, object]:
     return MAIN, value
 
 
-def release_memory() -> None:
-    """Hands Arrow's freed buffers back to the system after a large unit of work: its memory pool
-    keeps them otherwise, and a worker's resident memory would keep the size of its largest unit."""
-    pa.default_memory_pool().release_unused()
-
-
 def read_table(path: str) -> pa.Table:
     with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as f:
         return pq.read_table(f, use_threads=False)

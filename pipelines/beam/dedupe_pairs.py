@@ -12,7 +12,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from pipelines.beam.dedupe_common import ShardBuffer, main_output, read_chunk, release_memory, stats_output, tables_of
+from pipelines.beam.dedupe_common import ShardBuffer, main_output, read_chunk, stats_output, tables_of
+from pipelines.beam.memory import release_memory
 from pipelines.beam.portable import stable_key
 from pipelines.beam.progress import progress
 from pipelines.core import counters as C

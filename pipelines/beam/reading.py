@@ -16,7 +16,7 @@ from collections import Counter
 import apache_beam as beam
 import xxhash
 
-from pipelines.beam.dedupe_common import release_memory
+from pipelines.beam.memory import release_memory
 from pipelines.beam.dedupe_features import FeatureEmitter
 from pipelines.beam.outputs import TableFiles
 from pipelines.beam.portable import Branches, Redistribute, stable_key

@@ -80,7 +80,7 @@ class PretrainConfig:
     sensitive: SensitiveWordFilter | None = None
     batch_records: int = 500
     batch_bytes: int = 4_000_000
-    split_bytes: int = 8_000_000
+    split_bytes: int = 2_000_000
     max_record_bytes: int = DEFAULT_MAX_RECORD_BYTES
     dedupe: DedupeConfig = DedupeConfig(enabled=False)
     rules: dict = field(default_factory=dict)  # the rules file's data: what the steps describe themselves with

@@ -13,7 +13,6 @@ from __future__ import annotations
 import logging
 
 from pipelines.beam import storage as mf
-from pipelines.report.build import SAMPLE_ROWS, write_report as _write
 from pipelines.report.paths import REPORT_FILE
 
 __all__ = ["REPORT_FILE", "report_line", "try_write_report", "write_report"]
@@ -21,6 +20,7 @@ __all__ = ["REPORT_FILE", "report_line", "try_write_report", "write_report"]
 
 def write_report(output: str, sample_rows: int | None = None) -> str:
     """Builds OUT/report.html from OUT/manifest.json and a sample of OUT's Parquet files; returns its path."""
+    from pipelines.report.build import SAMPLE_ROWS, write_report as _write    # matplotlib: only when a report is made
     return _write(output, SAMPLE_ROWS if sample_rows is None else sample_rows)
 
 

@@ -32,7 +32,7 @@ class SftConfig:
     sources: dict[str, SftSource]
     batch_records: int = 500
     batch_bytes: int = 4_000_000
-    split_bytes: int = 8_000_000
+    split_bytes: int = 2_000_000
     max_record_bytes: int = DEFAULT_MAX_RECORD_BYTES
 
 
@@ -116,5 +116,5 @@ def sft_config(rules: dict, rules_dir: str | Path, sources: dict[str, SftSource]
     reader = rules.get("reader") or {}
     return SftConfig(rules=rules, base_dir=str(rules_dir), taxonomy_path=str(Path(rules_dir) / rules.get("taxonomy", "taxonomy.yaml")),
                      sources=sources, batch_records=reader.get("batch_records", 500),
-                     batch_bytes=reader.get("batch_bytes", 4_000_000), split_bytes=reader.get("split_bytes", 8_000_000),
+                     batch_bytes=reader.get("batch_bytes", 4_000_000), split_bytes=reader.get("split_bytes", 2_000_000),
                      max_record_bytes=reader.get("max_record_bytes", DEFAULT_MAX_RECORD_BYTES))

@@ -1,0 +1,47 @@
+"""Resident memory of a run's processes: glibc's allocator tuned, and freed memory handed back.
+
+The runner's gRPC and worker threads each get a glibc malloc arena (up to 8 per core), and freed
+chunks stay in them: on the 30 MB benchmark the two-worker run's processes held ~35 % more
+resident memory than they used. Two arenas and a 1 MB trim threshold cost no measurable time
+there. Settings a user exported are kept; other platforms are left alone.
+"""
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import os
+
+import pyarrow as pa
+
+MALLOC_ENV = {"MALLOC_ARENA_MAX": "2", "MALLOC_TRIM_THRESHOLD_": str(1 << 20)}
+_M_TRIM_THRESHOLD, _M_ARENA_MAX = -1, -8          # mallopt parameters (malloc.h)
+
+
+def _glibc():
+    path = ctypes.util.find_library("c")
+    try:
+        libc = ctypes.CDLL(path) if path else None
+    except OSError:
+        return None
+    return libc if libc is not None and hasattr(libc, "mallopt") and hasattr(libc, "malloc_trim") else None
+
+
+_LIBC = _glibc()
+
+
+def tune_allocator() -> None:
+    """MALLOC_ENV for this process (mallopt) and, through the environment, for the worker processes
+    it starts (the local runner's SDK workers, a cluster's workers)."""
+    for name, value in MALLOC_ENV.items():
+        os.environ.setdefault(name, value)
+    if _LIBC is not None:
+        _LIBC.mallopt(_M_ARENA_MAX, int(os.environ["MALLOC_ARENA_MAX"]))
+        _LIBC.mallopt(_M_TRIM_THRESHOLD, int(os.environ["MALLOC_TRIM_THRESHOLD_"]))
+
+
+def release_memory() -> None:
+    """Hands freed memory back to the system after a large unit of work: Arrow's pool and glibc
+    keep it otherwise, and a worker's resident memory would keep the size of its largest unit."""
+    pa.default_memory_pool().release_unused()
+    if _LIBC is not None:
+        _LIBC.malloc_trim(0)
