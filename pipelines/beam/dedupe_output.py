@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections import Counter
+from itertools import compress
 
 import apache_beam as beam
 import numpy as np
@@ -145,25 +146,22 @@ class WriteFiles(beam.DoFn):
         langs = table.column("lang").to_pylist()
         cats = table.column("category").to_pylist() if "category" in table.column_names else [None] * n
         strata = [sampling.stratum(lang, c, self.config.sampling.by_lang) for lang, c in zip(langs, cats)]
-        sampled = np.array([keep[i] and not sampling.keep(ids[i], rates.get(strata[i], 1.0), self.config.sampling.seed)
-                            for i in range(n)], dtype=bool)
-        n_bytes = [len(t.encode("utf-8", "surrogatepass")) for t in table.column("text").to_pylist()]
+        seed = self.config.sampling.seed
+        # keep() is called only where a stratum is sampled down (a rate under 1).
+        sampled = np.array([k and rates.get(st, 1.0) < 1.0 and not sampling.keep(i, rates[st], seed)
+                            for i, st, k in zip(ids, strata, keep.tolist())], dtype=bool)
+        n_bytes = pc.binary_length(table.column("text").cast(pa.binary())).to_numpy(zero_copy_only=False).astype(np.float64)
         sources = _column_or_nulls(table, "source", pa.string()).to_pylist()
-        for i in range(n):
-            if not keep[i]:
-                counts[C.rejected(rule[i])] += 1
-            elif sampled[i]:
-                counts[C.SAMPLED_OUT] += 1
-                counts[C.sampling("in", strata[i], "bytes")] += n_bytes[i] * float(weight[i])
-                counts[C.sampling("in", strata[i], "documents")] += float(weight[i])
-            else:
-                counts[C.WRITTEN] += 1
-                counts[C.source(sources[i], "written")] += 1
-                for unit, x in (("bytes", n_bytes[i] * float(weight[i])), ("documents", float(weight[i]))):
-                    counts[C.sampling("in", strata[i], unit)] += x
-                    counts[C.sampling("out", strata[i], unit)] += x
-        counts[C.N_REJECTED] += int((~keep).sum())
+        for i in np.flatnonzero(~keep).tolist():
+            counts[C.rejected(rule[i])] += 1
         written = keep & ~sampled
+        counts[C.SAMPLED_OUT] += int(sampled.sum())
+        counts[C.WRITTEN] += int(written.sum())
+        for src, k in Counter(compress(sources, written.tolist())).items():
+            counts[C.source(src, "written")] += k
+        _add_by_stratum(counts, "in", strata, keep, n_bytes, weight)
+        _add_by_stratum(counts, "out", strata, written, n_bytes, weight)
+        counts[C.N_REJECTED] += int((~keep).sum())
         out = table.append_column("cluster_id", pa.array(cluster_id, pa.string())) \
                    .append_column("cluster_size", pa.array(size)).append_column("weight", pa.array(weight))
         kept = out.filter(pa.array(written)) if written.any() else None
@@ -197,6 +195,21 @@ class WriteFiles(beam.DoFn):
     def teardown(self):
         if self._docs:
             progress(f"worker {os.getpid()}: {self._docs} documents through dedupe and sampling to the output")
+
+
+def _add_by_stratum(counts: Counter, side: str, strata: list[str], mask: np.ndarray, n_bytes: np.ndarray,
+                    weight: np.ndarray) -> None:
+    """The sampling counters of one side ("in": every document kept by dedupe; "out": those written):
+    weighted bytes and documents per stratum."""
+    w = weight.astype(np.float64)
+    sums: dict[str, list[float]] = {}
+    for st, b, x in zip(compress(strata, mask.tolist()), (n_bytes * w)[mask].tolist(), w[mask].tolist()):
+        acc = sums.setdefault(st, [0.0, 0.0])
+        acc[0] += b
+        acc[1] += x
+    for st, (b, x) in sums.items():
+        counts[C.sampling(side, st, "bytes")] += b
+        counts[C.sampling(side, st, "documents")] += x
 
 
 def sampling_rates(sizes, deltas, config):

@@ -65,8 +65,11 @@ class FeatureExtractor:
         texts = table.column("text").to_pylist()
         langs = table.column("lang").to_pylist()
         h = handles(identity or chunk, n)
-        folded = [fold(t) for t in texts]
-        exact = exact_hashes(texts, folded)
+        if self.config.exact or self.config.near:
+            folded = [fold(t) for t in texts]
+            exact = exact_hashes(texts, folded)
+        else:                                  # dedupe off: sampling reads the other columns only
+            exact = np.zeros(n, np.uint64)
         names = table.column_names
         features = pa.table({
             "handle": pa.array(h), "id": table.column("id").cast(pa.string()), "chunk": pa.array([chunk] * n, pa.string()),
