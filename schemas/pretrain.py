@@ -41,7 +41,7 @@ DOCUMENT = pa.schema(
         pa.field("id", pa.string(), nullable=False),
         pa.field("text", pa.large_string(), nullable=False),
         pa.field("lang", pa.string(), nullable=False),          # detected: zh / en
-        pa.field("lang_score", pa.float32()),
+        pa.field("lang_score", pa.float32()),                 # fastText probability; Han share of letters when the script rule decided zh
         pa.field("declared_lang", pa.string()),                 # from the sources file
         pa.field("category", pa.string()),                      # book / web / wiki / ...
         pa.field("source", pa.string(), nullable=False),
