@@ -12,17 +12,14 @@ import os
 import sys
 import time
 from collections import Counter
-from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from bench.stage_times import batches, corpus
 from pipelines.core import counters as C
-from pipelines.pretrain.processor import DocumentProcessor, PretrainConfig
-from pipelines.core.rules import DEFAULT_RULES, RULES_SCHEMA
-from pipelines.core.readers import match, plan_splits, read_split
-from pipelines.core.rules import load_rules
-from pipelines.core.sources import load_sources
+from pipelines.core.rules import DEFAULT_RULES
+from pipelines.pretrain.processor import DocumentProcessor
 from schemas import pretrain as schema
 
 
@@ -32,24 +29,20 @@ def main(argv=None) -> int:
     ap.add_argument("--output", required=True)
     ap.add_argument("--rules", default=str(DEFAULT_RULES))
     a = ap.parse_args(argv)
-    rules, sources = load_rules(a.rules, RULES_SCHEMA), load_sources(a.sources)
-    config = PretrainConfig.from_rules(rules.data, sources.sources, Path(rules.path).parent)
+    config, files = corpus(a.sources, a.rules)
     processor = DocumentProcessor(config)
     os.makedirs(a.output, exist_ok=True)
     writers = {name: pq.ParquetWriter(f"{a.output}/{name}.parquet", s, compression="zstd")
                for name, s in (("data", schema.DOCUMENT), ("rejected", schema.REJECTED), ("dead_letter", schema.DEAD_LETTER))}
     counts, t0 = Counter(), time.monotonic()
-    for source in sources.sources:
-        for pattern in source.patterns:
-            for path, size in match(pattern):
-                counts[C.total("input_bytes")] += size
-                for split in plan_splits(source.name, source.format, path, size, config.split_bytes):
-                    for batch in read_split(split, config.batch_records, config.batch_bytes):
-                        result = processor.process(batch)
-                        counts.update(result.counts)
-                        for name, rows in (("data", result.documents), ("rejected", result.rejected), ("dead_letter", result.dead_letters)):
-                            if rows:
-                                writers[name].write_table(pa.Table.from_pylist(rows, schema=writers[name].schema))
+    for source, path, size in files:
+        counts[C.total("input_bytes")] += size
+        for batch in batches(config, source, path, size):
+            result = processor.process(batch)
+            counts.update(result.counts)
+            for name, rows in (("data", result.documents), ("rejected", result.rejected), ("dead_letter", result.dead_letters)):
+                if rows:
+                    writers[name].write_table(pa.Table.from_pylist(rows, schema=writers[name].schema))
     for w in writers.values():
         w.close()
     print(json.dumps({"seconds": round(time.monotonic() - t0, 2), "counts": {k: counts[C.total(k)] for k in ("read", "written", "rejected", "dead_letter", "input_bytes")},

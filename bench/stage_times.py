@@ -17,10 +17,11 @@ import sys
 import time
 from collections import Counter
 from pathlib import Path
+from typing import Iterator
 
-from pipelines.core.readers import match, plan_splits, read_split
+from pipelines.core.readers import RawBatch, match, plan_splits, read_split
 from pipelines.core.rules import DEFAULT_RULES, RULES_SCHEMA, load_rules
-from pipelines.core.sources import load_sources
+from pipelines.core.sources import Source, load_sources
 from pipelines.pretrain.processor import DocumentProcessor, PretrainConfig
 
 
@@ -45,25 +46,34 @@ def timed(step, seconds: Counter) -> None:
     step.apply_batch = wrap(step.apply_batch)
 
 
+def corpus(sources_path: str, rules_path: str) -> tuple[PretrainConfig, list[tuple[Source, str, int]]]:
+    """The pipeline's configuration and the input files, (source, path, bytes) each."""
+    rules, sources = load_rules(rules_path, RULES_SCHEMA), load_sources(sources_path)
+    config = PretrainConfig.from_rules(rules.data, sources.sources, Path(rules.path).parent)
+    return config, [(s, path, size) for s in sources.sources for pattern in s.patterns for path, size in match(pattern)]
+
+
+def batches(config: PretrainConfig, source: Source, path: str, size: int) -> Iterator[RawBatch]:
+    """A file's batches, read as the pipeline reads them (splits, then batches)."""
+    for split in plan_splits(source.name, source.format, path, size, config.split_bytes):
+        yield from read_split(split, config.batch_records, config.batch_bytes)
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--sources", required=True)
     ap.add_argument("--rules", default=str(DEFAULT_RULES))
     a = ap.parse_args(argv)
-    rules, sources = load_rules(a.rules, RULES_SCHEMA), load_sources(a.sources)
-    config = PretrainConfig.from_rules(rules.data, sources.sources, Path(rules.path).parent)
+    config, files = corpus(a.sources, a.rules)
     processor = DocumentProcessor(config)
     seconds: Counter = Counter()
     for step in processor.steps.steps:
         timed(step, seconds)
     total_bytes, t0 = 0, time.perf_counter()
-    for source in sources.sources:
-        for pattern in source.patterns:
-            for path, size in match(pattern):
-                total_bytes += size
-                for split in plan_splits(source.name, source.format, path, size, config.split_bytes):
-                    for batch in read_split(split, config.batch_records, config.batch_bytes):
-                        processor.process(batch)
+    for source, path, size in files:
+        total_bytes += size
+        for batch in batches(config, source, path, size):
+            processor.process(batch)
     process = time.perf_counter() - t0
     seconds["other (parse, chain, reading)"] = process - sum(seconds.values())
     print(json.dumps({"stage_seconds": {k: round(v, 3) for k, v in seconds.items()}, "input_bytes": total_bytes,

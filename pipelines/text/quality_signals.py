@@ -265,6 +265,21 @@ _EN_STOP_HASHES = np.array(sorted({_word_hash(w) for w in _EN_STOPWORDS}), dtype
 _SENTINEL = np.uint64(3 << 62)       # tags the keys of n-grams that would run past the end
 
 
+def _group_keys(rows: list[np.ndarray], stable: bool) -> tuple[np.ndarray, np.ndarray] | None:
+    """The keys of all rows sorted together: (order, first), first[i] True when sorted element i
+    starts a group of equal keys (plus a True past the end); None when no key repeats. A stable sort
+    keeps each group's first occurrence first (what _pass_np reads); the batch passes find it with
+    a reduction and take numpy's faster default sort."""
+    stacked = np.concatenate(rows) if len(rows) > 1 else rows[0]
+    n = stacked.size
+    order = stacked.argsort(kind="stable") if stable else stacked.argsort()
+    sk = stacked[order]
+    first = np.empty(n + 1, dtype=bool)
+    first[0] = first[n] = True
+    np.not_equal(sk[1:], sk[:-1], out=first[1:n])
+    return None if first.all() else (order, first)
+
+
 def _pass_np(n_lo, n_hi, toks, cum, pos, keys, out, want_next):
     """n = n_lo..n_hi at once with numpy. pos (ascending) are the positions whose
     (n_lo-1)-gram repeats and keys those (n_lo-1)-grams' hashes. The n-gram hashes
@@ -281,15 +296,10 @@ def _pass_np(n_lo, n_hi, toks, cum, pos, keys, out, want_next):
         if cut < size:                     # no n-gram there: a unique key
             k[cut:] = _SENTINEL + np.uint64(n << 40) + np.arange(cut, size, dtype=np.uint64)
         rows.append(k)
-    stacked = np.concatenate(rows) if len(rows) > 1 else k
-    total_size = stacked.size
-    order = stacked.argsort(kind="stable")
-    sk = stacked[order]
-    first = np.empty(total_size + 1, dtype=bool)       # first of its group (sorted order)
-    first[0] = first[total_size] = True
-    np.not_equal(sk[1:], sk[:-1], out=first[1:total_size])
-    if first.all():
+    if (grouped := _group_keys(rows, stable=True)) is None:
         return None
+    order, first = grouped
+    total_size = order.size
     total = int(cum[-1])
     unit = total == nw
     row_of = order // size                              # per sorted element
@@ -652,15 +662,10 @@ def _pass_batch(n_lo, n_hi, toks, cum, end, tdoc, total, pos, keys, top, dup, wa
             if past.size:                      # no n-gram there: a unique key
                 k[past] = _SENTINEL + np.uint64(n << 40) + past.astype(np.uint64)
             rows.append(k)
-    stacked = np.concatenate(rows) if len(rows) > 1 else k
-    n_el = stacked.size
-    order = stacked.argsort()
-    sk = stacked[order]
-    first = np.empty(n_el + 1, dtype=bool)             # first of its group (sorted order)
-    first[0] = first[n_el] = True
-    np.not_equal(sk[1:], sk[:-1], out=first[1:n_el])
-    if first.all():
+    if (grouped := _group_keys(rows, stable=False)) is None:
         return None
+    order, first = grouped
+    n_el = order.size
     starts = np.flatnonzero(first[:n_el])
     counts = np.diff(starts, append=n_el)
     if n_lo <= 4:
