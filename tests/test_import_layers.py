@@ -18,7 +18,7 @@ PURE = ["pipelines.core.records", "pipelines.core.rules", "pipelines.core.rule_s
         "pipelines.core.steps", "pipelines.core.manifest", "pipelines.sft.record_text", "pipelines.steps.custom",
         "pipelines.steps.html", "pipelines.steps.normalize", "pipelines.steps.script", "pipelines.steps.language",
         "pipelines.steps.quality", "pipelines.steps.sensitive", "pipelines.steps.sft_clean", "pipelines.steps.sft_filters",
-        "pipelines.steps.sft_label", "training.manifest", "schemas.pretrain", "schemas.sft"]
+        "pipelines.steps.sft_label", "pipelines.steps.decontam", "pipelines.text.contamination", "training.manifest", "schemas.pretrain", "schemas.sft"]
 
 
 @pytest.mark.parametrize("module", PURE)

@@ -1,7 +1,7 @@
 """The pretraining pipeline's per-record stages, over batches, without Beam.
 
 parse -> the steps (pipelines/steps/): html extraction -> normalize -> Traditional->Simplified
--> language ID -> heuristic quality signals and filters -> sensitive words -> quality model score.
+-> decontamination -> language ID -> heuristic quality signals and filters -> sensitive words -> quality model score.
 The Beam pipeline and the plain-Python baseline in bench/ both call
 `DocumentProcessor.process`, so they do exactly the same work.
 """
@@ -18,6 +18,7 @@ from pipelines.core.records import (DEFAULT_MAX_RECORD_BYTES, BadRecord, BatchRe
                                oversize, record_id, text_field, too_long_reject)
 from pipelines.core.sources import Source
 from pipelines.steps.custom import insert_custom_steps
+from pipelines.steps.decontam import Decontaminate
 from pipelines.steps.html import HtmlExtract
 from pipelines.steps.language import LanguageFilter
 from pipelines.steps.normalize import normalize_steps
@@ -25,6 +26,7 @@ from pipelines.steps.quality import QualityFilters, QualityModelScore
 from pipelines.steps.script import ToSimplified
 from pipelines.steps.sensitive import SensitiveWords
 from pipelines.text.chinese import ScriptConfig
+from pipelines.text.contamination import ContaminationConfig, ContaminationIndex
 from pipelines.text.html_extract import HtmlConfig
 from pipelines.text.langid import LangIdConfig
 from pipelines.text.normalize import NormalizeConfig
@@ -50,6 +52,11 @@ class QualityConfig:
         model = QualityModel.load(str(base_dir / m["path"])) if rules["enabled"] and mode != "off" else None
         return cls(enabled=rules["enabled"], filters=tuple(filters_from_rules(rules["filters"])), model=model,
                    mode=mode, min_score=m["min_score"], pareto_alpha=m["pareto_alpha"])
+
+
+def contamination_index(rules: dict | None, base_dir: Path) -> ContaminationIndex | None:
+    config = ContaminationConfig.from_rules(rules, base_dir)
+    return ContaminationIndex(config) if config.enabled else None
 
 
 def sensitive_filter_from_rules(rules: dict, base_dir: Path) -> SensitiveWordFilter | None:
@@ -83,6 +90,7 @@ class PretrainConfig:
     split_bytes: int = 2_000_000
     max_record_bytes: int = DEFAULT_MAX_RECORD_BYTES
     dedupe: DedupeConfig = DedupeConfig(enabled=False)
+    contamination: ContaminationIndex | None = None   # built on the driver from the benchmark files: workers need no file access
     rules: dict = field(default_factory=dict)  # the rules file's data: what the steps describe themselves with
 
     @classmethod
@@ -107,18 +115,20 @@ class PretrainConfig:
             split_bytes=rules["reader"]["split_bytes"],
             max_record_bytes=rules["reader"].get("max_record_bytes", DEFAULT_MAX_RECORD_BYTES),
             dedupe=DedupeConfig.from_rules(rules.get("dedupe"), rules.get("sampling")),
+            contamination=contamination_index(rules.get("decontamination"), Path(base_dir)),
             rules=rules,
         )
 
 
 def pretrain_steps(config: PretrainConfig) -> list[Step]:
     """The pretraining chain, in order, from the rules: html extraction -> normalize -> t2s ->
-    language -> quality filters -> sensitive words -> (custom steps) -> quality model."""
+    decontamination -> language -> quality filters -> sensitive words -> (custom steps) -> quality model."""
     rules, q = config.rules, config.quality
     steps: list[Step] = [
         HtmlExtract(config.html, frozenset(n for n, s in config.sources.items() if s.source.format == "html"), rules.get("html") or {}),
         *normalize_steps(config.normalize),
         ToSimplified(config.script, {n: s.opencc_config for n, s in config.sources.items()}),
+        Decontaminate(config.contamination, rules.get("decontamination") or {}),
         LanguageFilter(config.langid, {n: s.source.lang for n, s in config.sources.items()}, rules.get("language") or {}),
         QualityFilters(q.filters, (rules.get("quality") or {}).get("filters") or [], q.enabled),
         SensitiveWords(config.sensitive, rules.get("sensitive_words") or {}),

@@ -252,6 +252,15 @@ def _tokens_np(codes: np.ndarray, v: np.ndarray, positions: bool = False) -> tup
     return val, ln, h
 
 
+def word_hashes(text: str) -> tuple[np.ndarray, np.ndarray]:
+    """The words of a text as the repetition signals count them (every Han character one word,
+    every run of other letters or digits one word, lower-cased), as 64-bit hashes, with the
+    character position where each word starts."""
+    codes = _codes(text)
+    val, _, _, pos, _ = _tokens_np(codes, _classes(codes), positions=True)
+    return val, pos
+
+
 def _word_hash(word: str) -> int:
     codes = _codes(word)
     return int(_tokens_np(codes, _classes(codes))[2][0])

@@ -1,0 +1,209 @@
+"""Benchmark contamination (pure, no Beam): does a training text share a long n-gram with a
+benchmark's test items?
+
+The published practice (GPT-3's 13-gram overlap, later the Llama and Qwen reports) flags a
+training document that shares an n-gram of 13 words with a test item. Words here are those of
+the repetition signals (:func:`pipelines.text.quality_signals.word_hashes`): every Han character
+is one word and every run of other letters or digits is one, so 13 words are 13 characters of
+Chinese and 13 words of English, and text is compared case- and width-folded
+(:func:`pipelines.text.fold.casefold`). A test item is every string in a benchmark record (a
+question, a passage, an answer choice) with at least ``min_words`` words; one shorter than
+``ngram`` counts as a whole (a 9-word question leaks when the 9 words appear in a row).
+
+Benchmark files are JSON lines (or one JSON array) on the local disk: the files the evaluation
+tasks read. Nothing is downloaded. The index keeps one sorted array of n-gram hashes per length;
+a batch of texts is checked with one numpy pass per length, so its cost is a few percent of the
+pretraining pipeline's.
+"""
+from __future__ import annotations
+
+import glob
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator, Sequence
+
+import numpy as np
+
+from pipelines.text.fold import casefold
+from pipelines.text.quality_signals import word_hashes
+
+_MIX = np.uint64(0x9E3779B97F4A7C15)
+DEFAULT_NGRAM = 13
+DEFAULT_MIN_WORDS = 8
+
+
+class BenchmarkFileError(ValueError):
+    """A benchmark file that cannot be read, or a pattern that matches none."""
+
+
+@dataclass(frozen=True)
+class Benchmark:
+    name: str
+    paths: tuple[str, ...]          # files, after globs, environment variables and ~ are expanded
+
+
+@dataclass(frozen=True)
+class ContaminationConfig:
+    enabled: bool = False
+    ngram: int = DEFAULT_NGRAM
+    min_words: int = DEFAULT_MIN_WORDS
+    benchmarks: tuple[Benchmark, ...] = ()
+
+    @classmethod
+    def from_rules(cls, rules: dict | None, base_dir: str | os.PathLike = ".") -> "ContaminationConfig":
+        """The rules' `decontamination` section; patterns are relative to the rules file's folder and
+        may use environment variables (``$EVAL_DATA/eval_cmmlu_zh/*.jsonl``). A pattern that matches
+        no file is an error only when the section is enabled."""
+        rules = rules or {}
+        enabled = bool(rules.get("enabled", False))
+        benchmarks = []
+        for b in rules.get("benchmarks") or []:
+            paths = []
+            for pattern in b.get("paths") or []:
+                expanded = os.path.expanduser(os.path.expandvars(str(pattern)))
+                full = expanded if os.path.isabs(expanded) else str(Path(base_dir) / expanded)
+                found = sorted(glob.glob(full))
+                if not found and enabled:
+                    raise BenchmarkFileError(f"decontamination: benchmark {b.get('name')!r}: {pattern!r} matches no file "
+                                             f"(looked for {full})")
+                paths.extend(found)
+            benchmarks.append(Benchmark(str(b.get("name")), tuple(paths)))
+        return cls(enabled=enabled, ngram=int(rules.get("ngram", DEFAULT_NGRAM)),
+                   min_words=int(rules.get("min_words", DEFAULT_MIN_WORDS)), benchmarks=tuple(benchmarks))
+
+
+def ngram_keys(words: np.ndarray, n: int) -> np.ndarray:
+    """A hash of every run of n consecutive words (len(words) - n + 1 of them)."""
+    m = words.size - n + 1
+    if m <= 0:
+        return np.zeros(0, np.uint64)
+    keys = np.zeros(m, np.uint64)
+    with np.errstate(over="ignore"):
+        for i in range(n):
+            keys = keys * _MIX + words[i:i + m]
+    return keys
+
+
+def _strings(value) -> Iterator[str]:
+    """Every string in a JSON value (nested lists and objects included)."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, list):
+        for v in value:
+            yield from _strings(v)
+    elif isinstance(value, dict):
+        for v in value.values():
+            yield from _strings(v)
+
+
+def _records(path: str) -> Iterator[tuple[int, object]]:
+    """(line number, record) of a JSON-lines file, or (index, element) of a file holding one JSON array."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            first = f.read(1)
+            f.seek(0)
+            if first == "[":
+                yield from enumerate(json.load(f), 1)
+                return
+            for number, line in enumerate(f, 1):
+                if line.strip():
+                    yield number, json.loads(line)
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise BenchmarkFileError(f"decontamination: cannot read benchmark file {path}: {type(e).__name__}: {e}") from None
+
+
+def _item_name(benchmark: str, path: str, number: int, record) -> str:
+    rid = next((record[k] for k in ("id", "idx", "task_index", "qid") if isinstance(record, dict) and k in record), None)
+    where = f"{Path(path).name}:{number}"
+    return f"{benchmark} {where}" + (f" (id {rid})" if rid is not None else "")
+
+
+@dataclass(frozen=True)
+class Match:
+    benchmark: str
+    item: str                       # "<benchmark> <file>:<line> (id ...)"
+    text: str                       # the start of the test item's string that matched
+
+
+class ContaminationIndex:
+    """The n-gram hashes of every test item of the configured benchmarks, built once per worker."""
+
+    def __init__(self, config: ContaminationConfig):
+        self.config = config
+        self.items: list[tuple[str, str, str]] = []          # per test string: (benchmark, item name, text start)
+        self.item_counts: dict[str, int] = {}
+        strings = []
+        for b in config.benchmarks:
+            self.item_counts[b.name] = 0
+            for path in b.paths:
+                for number, record in _records(path):
+                    name = _item_name(b.name, path, number, record)
+                    self.item_counts[b.name] += 1
+                    for text in _strings(record):
+                        strings.append(casefold(text))
+                        self.items.append((b.name, name, " ".join(text.split())[:60]))
+        self._by_length = self._build(strings)
+
+    def _build(self, strings: list[str]) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+        """{n: (sorted n-gram hashes, the test string of each)}: every string's n-grams of `ngram`
+        words, or the string whole when it is shorter (and has min_words words); all strings at once."""
+        if not strings:
+            return {}
+        starts = np.cumsum([0] + [len(t) + 1 for t in strings[:-1]])
+        words, positions = word_hashes("\n".join(strings))
+        string_of = np.searchsorted(starts, positions, side="right") - 1
+        count = np.bincount(string_of, minlength=len(strings))
+        first_word = np.searchsorted(string_of, np.arange(len(strings)))
+        n, lengths = self.config.ngram, {}
+        k = ngram_keys(words, n)
+        inside = np.flatnonzero(string_of[: k.size] == string_of[n - 1:])
+        lengths[n] = (k[inside], string_of[inside])
+        short = np.flatnonzero((count >= self.config.min_words) & (count < n))
+        for m in np.unique(count[short]).tolist():
+            these = short[count[short] == m]
+            lengths[m] = (ngram_keys(words, m)[first_word[these]], these)
+        out = {}
+        for m, (keys, owners) in lengths.items():
+            order = np.argsort(keys, kind="stable")
+            out[m] = (keys[order], owners[order])
+        return out
+
+    def __len__(self) -> int:
+        return sum(k.size for k, _ in self._by_length.values())
+
+    def find_many(self, texts: Sequence[str]) -> list[Match | None]:
+        """The first test item each text shares an n-gram with, or None: for a whole batch at once
+        (the texts joined by newlines; n-grams that would run from one text into the next are left out)."""
+        out: list[Match | None] = [None] * len(texts)
+        if not self._by_length or not texts:
+            return out
+        folded = [casefold(t) for t in texts]
+        starts = np.cumsum([0] + [len(t) + 1 for t in folded[:-1]])
+        words, positions = word_hashes("\n".join(folded))
+        doc = np.searchsorted(starts, positions, side="right") - 1
+        first_hit = np.full(len(texts), np.iinfo(np.int64).max, np.int64)
+        owner_of = np.full(len(texts), -1, np.int64)
+        for n, (keys, owners) in self._by_length.items():
+            k = ngram_keys(words, n)
+            if not k.size:
+                continue
+            same_doc = doc[: k.size] == doc[n - 1:]
+            where = np.searchsorted(keys, k)
+            where[where == keys.size] = 0
+            hit = np.flatnonzero((keys[where] == k) & same_doc)
+            if not hit.size:
+                continue
+            d, first = np.unique(doc[hit], return_index=True)     # hit is ascending: each text's earliest
+            hit = hit[first]
+            better = hit < first_hit[d]                           # ... over every length
+            first_hit[d[better]] = hit[better]
+            owner_of[d[better]] = owners[where[hit[better]]]
+        for i in np.flatnonzero(owner_of >= 0).tolist():
+            benchmark, item, text = self.items[int(owner_of[i])]
+            out[i] = Match(benchmark, item, text)
+        return out
+
+    def find(self, text: str) -> Match | None:
+        return self.find_many([text])[0]
