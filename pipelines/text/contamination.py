@@ -7,13 +7,16 @@ the repetition signals (:func:`pipelines.text.quality_signals.word_hashes`): eve
 is one word and every run of other letters or digits is one, so 13 words are 13 characters of
 Chinese and 13 words of English, and text is compared case- and width-folded
 (:func:`pipelines.text.fold.casefold`). A test item is every string in a benchmark record (a
-question, a passage, an answer choice) with at least ``min_words`` words; one shorter than
-``ngram`` counts as a whole (a 9-word question leaks when the 9 words appear in a row).
+question, a passage, an answer choice). A string shorter than ``ngram`` words counts as a whole
+when it has at least ``min_words`` words, most of them not Han characters (a 9-word English
+question leaks when its 9 words appear in a row). A Chinese string under ``ngram`` characters is
+not indexed: on the benchmark corpus, 8-character answer choices (国际货币基金组织,
+不知道是什么原因) matched ordinary web text.
 
 Benchmark files are JSON lines (or one JSON array) on the local disk: the files the evaluation
-tasks read. Nothing is downloaded. The index keeps one sorted array of n-gram hashes per length;
-a batch of texts is checked with one numpy pass per length, so its cost is a few percent of the
-pretraining pipeline's.
+tasks read. Nothing is downloaded. The index keeps one sorted array of n-gram hashes per length
+and a bitmap of their top bits; a batch of texts is joined and its n-gram hashes of every length
+are made one from the other, tested against the bitmap, and only the few that pass are looked up.
 """
 from __future__ import annotations
 
@@ -30,8 +33,10 @@ from pipelines.text.fold import casefold
 from pipelines.text.quality_signals import word_hashes
 
 _MIX = np.uint64(0x9E3779B97F4A7C15)
+_FILTER_BITS = 24          # 16 MB of flags by the hashes' top bits; the index's ~1M n-grams set ~6 % of them
 DEFAULT_NGRAM = 13
 DEFAULT_MIN_WORDS = 8
+_HAN_WORD = np.uint64(1 << 62)      # quality_signals tags a Han character's word hash with this bit
 
 
 class BenchmarkFileError(ValueError):
@@ -160,14 +165,19 @@ class ContaminationIndex:
         k = ngram_keys(words, n)
         inside = np.flatnonzero(string_of[: k.size] == string_of[n - 1:])
         lengths[n] = (k[inside], string_of[inside])
-        short = np.flatnonzero((count >= self.config.min_words) & (count < n))
+        # Whole short strings only where most words are not Han characters: a Chinese string under
+        # `ngram` characters is a phrase (an answer choice, 国际货币基金组织), not a leak.
+        han = np.bincount(string_of[(words & _HAN_WORD) != 0], minlength=len(strings))
+        short = np.flatnonzero((count >= self.config.min_words) & (count < n) & (2 * han < count))
         for m in np.unique(count[short]).tolist():
             these = short[count[short] == m]
             lengths[m] = (ngram_keys(words, m)[first_word[these]], these)
         out = {}
+        self._seen = np.zeros(1 << _FILTER_BITS, dtype=bool)    # a first, cheap test: most n-grams of a text miss it
         for m, (keys, owners) in lengths.items():
             order = np.argsort(keys, kind="stable")
             out[m] = (keys[order], owners[order])
+            self._seen[keys >> np.uint64(64 - _FILTER_BITS)] = True
         return out
 
     def __len__(self) -> int:
@@ -185,21 +195,26 @@ class ContaminationIndex:
         doc = np.searchsorted(starts, positions, side="right") - 1
         first_hit = np.full(len(texts), np.iinfo(np.int64).max, np.int64)
         owner_of = np.full(len(texts), -1, np.int64)
-        for n, (keys, owners) in self._by_length.items():
-            k = ngram_keys(words, n)
-            if not k.size:
-                continue
-            same_doc = doc[: k.size] == doc[n - 1:]
-            where = np.searchsorted(keys, k)
-            where[where == keys.size] = 0
-            hit = np.flatnonzero((keys[where] == k) & same_doc)
-            if not hit.size:
-                continue
-            d, first = np.unique(doc[hit], return_index=True)     # hit is ascending: each text's earliest
-            hit = hit[first]
-            better = hit < first_hit[d]                           # ... over every length
-            first_hit[d[better]] = hit[better]
-            owner_of[d[better]] = owners[where[hit[better]]]
+        k = np.zeros(words.size, np.uint64)
+        with np.errstate(over="ignore"):
+            for n in range(1, max(self._by_length) + 1):        # the n-gram keys of each length from the one before
+                k = k[:-1] * _MIX + words[n - 1:] if n > 1 else words.copy()
+                if n not in self._by_length or not k.size:
+                    continue
+                keys, owners = self._by_length[n]
+                cand = np.flatnonzero(self._seen[k >> np.uint64(64 - _FILTER_BITS)])
+                cand = cand[doc[cand] == doc[cand + n - 1]]       # n-grams inside one text
+                where = np.searchsorted(keys, k[cand])
+                where[where == keys.size] = 0
+                found = keys[where] == k[cand]
+                hit, where = cand[found], where[found]
+                if not hit.size:
+                    continue
+                d, first = np.unique(doc[hit], return_index=True)  # hit is ascending: each text's earliest
+                hit, where = hit[first], where[first]
+                better = hit < first_hit[d]                        # ... over every length
+                first_hit[d[better]] = hit[better]
+                owner_of[d[better]] = owners[where[better]]
         for i in np.flatnonzero(owner_of >= 0).tolist():
             benchmark, item, text = self.items[int(owner_of[i])]
             out[i] = Match(benchmark, item, text)
