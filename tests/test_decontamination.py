@@ -101,3 +101,18 @@ def test_the_pretraining_pipeline_rejects_and_counts_contaminated_documents(tmp_
     (row,) = pq.read_table(tmp_path / "out" / "rejected").to_pylist()
     assert row["id"] == "leak" and row["rule"] == "contaminated" and "piqa piqa.json:1" in row["reason"]
     assert [d["id"] for d in pq.read_table(tmp_path / "out" / "data").to_pylist()] == ["clean"]
+
+
+def test_the_sft_cleaner_drops_a_record_that_leaks_a_test_item(bench_files):
+    from pipelines.sft.record_rules import RecordCleaner, load_sft_rules
+
+    rules = load_sft_rules(pretrain.DEFAULT_RULES.parent / "sft.yaml")
+    rule = next(r for r in rules["filters"] if r["id"] == "contaminated")
+    assert rule["enabled"] is False                      # shipped off: the benchmark files are the user's
+    rule.update(enabled=True, parameters={"benchmarks": [{"name": "piqa", "paths": [str(bench_files / "piqa.json")]}]})
+    cleaner = RecordCleaner.from_rules(rules, pretrain.DEFAULT_RULES.parent)
+    base = {"instruction": "How do I get a cage ready for a new guinea pig?", "input": "", "history": [], "source": "s", "lang": "en"}
+    kept, reject, _ = cleaner.clean({**base, "output": "Put fresh bedding in it, and add a water bottle and a food dish."})
+    assert kept is not None and reject is None
+    kept, reject, _ = cleaner.clean({**base, "output": PASSAGE_EN})
+    assert kept is None and reject[0] == "contaminated" and "piqa piqa.json:1" in reject[1]

@@ -54,7 +54,7 @@ def test_every_rule_is_documented():
             assert rule.get("id") and rule.get("description") and rule.get("fields") and rule.get("action"), rule
             assert rule["action"] in ("drop", "clear_field", "rewrite")
             assert "examples" in rule
-            if rule["id"] != "sensitive_words":
+            if rule["id"] not in ("sensitive_words", "contaminated"):      # both act on files the user points at
                 assert rule["examples"], rule["id"]
 
 

@@ -43,7 +43,7 @@ from pipelines.sft.record_text import (
 )
 from pipelines.steps.custom import insert_custom_steps
 from pipelines.steps.sft_clean import RAW, SftClean, sft_fields
-from pipelines.steps.sft_filters import FILTER_IDS, FILTERS, LanguageMismatch, SensitiveWords
+from pipelines.steps.sft_filters import FILTER_IDS, FILTERS, Contaminated, LanguageMismatch, SensitiveWords
 from pipelines.steps.sft_label import LazyIdentifier
 from pipelines.text.langid import LangIdConfig
 from pipelines.text.language import CLEANER, LangRule
@@ -62,7 +62,7 @@ def load_sft_rules(path: str | os.PathLike) -> dict:
 
 def with_absolute_paths(rules: dict, base_dir: str | os.PathLike) -> dict:
     """A copy of an SFT rules dict whose file references (replacements, taxonomy, the
-    sensitive-word rule's lists_from) are absolute against base_dir: what a variant of the
+    sensitive-word rule's lists_from, the benchmark files of decontamination) are absolute against base_dir: what a variant of the
     rules written elsewhere (a benchmark, a test) needs to keep pointing at the same files."""
     out = json.loads(json.dumps(rules))
     base = Path(base_dir).resolve()
@@ -73,6 +73,9 @@ def with_absolute_paths(rules: dict, base_dir: str | os.PathLike) -> dict:
         params = rule.get("parameters") or {}
         if rule.get("id") == "sensitive_words" and params.get("lists_from"):
             params["lists_from"] = str(base / params["lists_from"])
+        if rule.get("id") == Contaminated.name:
+            for b in params.get("benchmarks") or []:
+                b["paths"] = [p if p.startswith(("/", "$", "~")) else str(base / p) for p in b.get("paths") or []]
     return out
 
 
@@ -157,6 +160,8 @@ class RecordCleaner:
             return cls(rule, self.rules, self.sensitive)
         if cls is LanguageMismatch:
             return cls(rule, self.rules, self.langid)
+        if cls is Contaminated:
+            return cls(rule, self.rules, self.base_dir)
         return cls(rule, self.rules)
 
     def rows(self):

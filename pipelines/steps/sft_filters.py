@@ -6,12 +6,15 @@ A new filter is a class here and an entry in schemas/sft_rules.schema.yaml.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from pipelines.core.steps import Hit, Reject, RuleRow, Step
 from pipelines.sft.record_text import (Placeholders, SftRulesError, looks_like_code, near_repeat, only_repeats, set_text,
                                        text_slots)
+from pipelines.steps.decontam import RULE, Decontaminate
 from pipelines.steps.sft_clean import RAW, rule_params
 from pipelines.text.chinese import HAN
+from pipelines.text.contamination import ContaminationConfig, ContaminationIndex
 from pipelines.text.language import CLEANER, DENSE_SCRIPT, LangRule, letter_count, mostly_han
 
 CODE_FENCE = "```"
@@ -234,7 +237,25 @@ class LanguageMismatch(SftFilter):
         return rec
 
 
+def _record_text(rec: dict) -> str:
+    return "\n".join(t for _, t in text_slots(rec) if t)
+
+
+class Contaminated(Decontaminate, SftFilter):
+    """Decontamination (pipelines/steps/decontam.py) of a record's fields, joined; its parameters
+    are the pretraining rules' `decontamination` section (ngram, min_words, benchmarks), paths
+    relative to the SFT rules file. The index is built when the cleaner is (once per worker)."""
+    name = RULE
+
+    def __init__(self, rule: dict, rules: dict, base_dir: str | Path = "."):
+        SftFilter.__init__(self, rule, rules)
+        config = ContaminationConfig.from_rules({**self.params, "enabled": rule.get("enabled", True)}, base_dir)
+        Decontaminate.__init__(self, ContaminationIndex(config) if config.enabled else None, self.params, _record_text)
+
+    rows = SftFilter.rows
+
+
 FILTERS: dict[str, type[SftFilter]] = {cls.name: cls for cls in (
     SensitiveWords, InvalidInput, InputRepeatsInstruction, InvalidOutput, RefusalOutput, OutputRepeatsInstruction,
-    LengthBounds, LanguageMismatch)}
+    LengthBounds, LanguageMismatch, Contaminated)}
 FILTER_IDS = tuple(FILTERS)
