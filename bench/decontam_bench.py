@@ -8,14 +8,19 @@ characters, spacing, a few words cut from each end, wrapped in other text), and 
 the injected documents go through the pretraining per-document steps in one process, with
 decontamination on and off. Reports:
   caught        injected documents rejected as `contaminated` (target >= 99 %), per edit
-  false hits    corpus documents rejected as `contaminated` (target <= 0.1 %), each listed with its item
-  cost          the step's seconds over all the per-document steps' (target <= 10 %), and the index build
+  false hits    corpus documents rejected for holding a whole short test string (target <= 0.1 %); the
+                documents that share a run of 13 words with a test item are listed apart: the corpus
+                holds the test text (Wikipedia passages, quoted classics)
+  pipeline cost the wall time decontamination adds to the two-worker pipeline run, dedupe on
+                (target <= 10 %); also the step's share of the per-document steps' seconds, and the
+                time to build the index
 Results go to bench/results/decontam_bench.json.
 """
 from __future__ import annotations
 
 import json
 import random
+import re
 import sys
 import time
 from collections import Counter
@@ -23,7 +28,7 @@ from pathlib import Path
 
 import yaml
 
-from bench.pretrain_bench import RESULTS, bench_args, build_corpus, rules_variant
+from bench.pretrain_bench import RESULTS, bench_args, build_corpus, measure, rules_variant
 from bench.stage_times import batches, corpus
 from pipelines.core.records import RawBatch
 from pipelines.pretrain.processor import DocumentProcessor
@@ -77,6 +82,25 @@ def run(processor: DocumentProcessor, config, files, extra: list[str]) -> tuple[
     return rejected, time.perf_counter() - t0
 
 
+def pipeline_cost(corpus_dir: Path, rules_path: Path) -> dict:
+    """The whole pipeline (two workers, the rules' dedupe on) with decontamination on and off, in
+    turn: the share of its wall time that decontamination adds (index built on the driver included)."""
+    rules = yaml.safe_load(rules_path.read_text(encoding="utf-8"))
+    rules["dedupe"]["enabled"] = True
+    runs = {}
+    for on in (False, True, False, True):
+        rules["decontamination"]["enabled"] = on
+        path = RESULTS / f"rules-decontam-{'on' if on else 'off'}.yaml"
+        path.write_text(yaml.safe_dump(rules, allow_unicode=True, sort_keys=False), encoding="utf-8")
+        m = measure([sys.executable, "-m", "pipelines.pretrain", "--sources", str(corpus_dir / "sources.json"), "--output",
+                     str(RESULTS / "out-decontam"), "--rules", str(path), "--overwrite",
+                     "--direct_running_mode=multi_processing", "--direct_num_workers=2"])
+        runs.setdefault(on, []).append(m["seconds"])
+    off, on = min(runs[False]), min(runs[True])           # the better of two runs each: less noise
+    return {"seconds_off": off, "seconds_on": on, "share": round((on - off) / on, 4), "threshold": 0.10,
+            "pass": on - off <= 0.10 * on}
+
+
 def main(argv=None) -> int:
     a = bench_args(argv, __doc__)
     if a is None or not EVAL.exists():
@@ -85,17 +109,17 @@ def main(argv=None) -> int:
     corpus_dir = build_corpus(a.target_mb, a.seed)
     rules_path = rules_variant("decontam", dedupe=False)
     rules = yaml.safe_load(rules_path.read_text(encoding="utf-8"))
-    rules["decontamination"] = {"enabled": True, "ngram": 13, "min_words": 8,
+    rules["decontamination"] = {"enabled": True, "ngram": 13, "min_words": 8, "min_han": 10,
                                 "benchmarks": [{"name": b, "paths": [str(EVAL / b / "*.jsonl")]} for b in BENCHMARKS]}
     rules_path.write_text(yaml.safe_dump(rules, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    t0 = time.perf_counter()
     config, files = corpus(str(corpus_dir / "sources.json"), str(rules_path))
-    build_seconds = time.perf_counter() - t0
     injected = injected_items(1000, a.seed)
     # Wrapped in a clean corpus sentence on each side, as a leak sits in a page.
     wrap = random.Random(a.seed)
     texts = [f"{wrap.choice(['今天的练习如下。', 'Here is the exercise.'])}\n{t}\n{wrap.choice(['以上。', 'Good luck!'])}" for _, _, t in injected]
-    processor = DocumentProcessor(config)
+    t0 = time.perf_counter()
+    processor = DocumentProcessor(config)                 # builds the index, as each worker does
+    build_seconds = time.perf_counter() - t0
     rejected, seconds = run(processor, config, files, texts)
     hits = {r["id"]: r for r in rejected if r["rule"] == "contaminated"}
     caught = Counter(edit for i, (_, edit, _) in enumerate(injected) if f"injected-{i}" in hits)
@@ -103,26 +127,38 @@ def main(argv=None) -> int:
     missed = [{"benchmark": b, "edit": e, "text": t[:120]} for i, (b, e, t) in enumerate(injected) if f"injected-{i}" not in hits]
     # Injected documents another step rejected before decontamination never reach it: counted as caught only if it did.
     corpus_docs = sum(1 for line in open(corpus_dir / "truth.jsonl", encoding="utf-8"))
-    false_hits = [{"id": k, "reason": r["reason"], "text": r["text_prefix"][:160]} for k, r in hits.items() if not k.startswith("injected-")]
+    corpus_hits = [{"id": k, "reason": r["reason"], "text": r["text_prefix"][:160]} for k, r in hits.items() if not k.startswith("injected-")]
+    # A whole short string found in a corpus document is a coincidence of phrases; a shared run of
+    # 13 words means the corpus holds the test text (zh_wiki holds CMRC2018's Wikipedia passages,
+    # zh_book the classics that CMMLU and C-Eval quote): both are listed, apart.
+    false_hits = [h for h in corpus_hits if "the whole" in h["reason"]]
+    shared = [h for h in corpus_hits if "the whole" not in h["reason"]]
     step = processor.seconds.get("contaminated", 0.0)
     steps = sum(v for k, v in processor.seconds.items() if k != "parse")
     report = {
-        "items_injected": len(injected), "index_ngrams": len(config.contamination), "index_build_seconds": round(build_seconds, 2),
+        "items_injected": len(injected), "index_ngrams": len(next(s for s in processor.steps.steps if s.name == "contaminated").index), "index_build_seconds": round(build_seconds, 2),
         "caught": {"value": round(sum(caught.values()) / len(injected), 4), "threshold": 0.99,
                    "pass": sum(caught.values()) >= 0.99 * len(injected),
                    "by_edit": {e: f"{caught[e]}/{n}" for e, n in sorted(by_edit.items())}},
         "false_hits": {"value": round(len(false_hits) / corpus_docs, 5), "threshold": 0.001, "pass": len(false_hits) <= 0.001 * corpus_docs,
                        "documents": false_hits},
-        "cost": {"step_seconds": round(step, 2), "all_steps_seconds": round(steps, 2), "share": round(step / steps, 4),
-                 "threshold": 0.10, "pass": step <= 0.10 * steps, "wall_seconds": round(seconds, 2)},
+        "corpus_rejected": {"value": round(len(corpus_hits) / corpus_docs, 5), "shared_runs": len(shared),
+                            "by_benchmark": dict(Counter(re.search(r" of (\S+) \S+:\d+", h["reason"]).group(1) for h in corpus_hits)),
+                            "documents": shared},
+        "step_share": {"step_seconds": round(step, 2), "all_steps_seconds": round(steps, 2), "share": round(step / steps, 4),
+                       "wall_seconds": round(seconds, 2)},
         "missed": missed[:50],
     }
+    report["pipeline_cost"] = pipeline_cost(corpus_dir, rules_path)
     (RESULTS / "decontam_bench.json").write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
-    for k in ("caught", "false_hits", "cost"):
+    print(f"  step share   {report['step_share']['share']} of the per-document steps' seconds (one process)")
+    for k in ("caught", "false_hits", "pipeline_cost"):
         v = report[k]
         print(f"  {k:<12} {'PASS' if v['pass'] else 'FAIL'}  {v.get('value', v.get('share'))} (threshold {v['threshold']})"
               + (f"  {v['by_edit']}" if k == "caught" else ""))
-    print(f"  index: {report['index_ngrams']} n-grams, built with the config in {report['index_build_seconds']} s")
+    print(f"  index: {report['index_ngrams']} n-grams, built with the processor in {report['index_build_seconds']} s")
+    print(f"  corpus documents rejected: {report['corpus_rejected']['value']} ({len(shared)} hold a shared run of 13 words: "
+          f"{report['corpus_rejected']['by_benchmark']})")
     for d in false_hits:
         print(f"  false hit {d['id']}: {d['reason'][:150]}")
     print(f"results: {RESULTS / 'decontam_bench.json'}")

@@ -116,3 +116,14 @@ def test_the_sft_cleaner_drops_a_record_that_leaks_a_test_item(bench_files):
     assert kept is not None and reject is None
     kept, reject, _ = cleaner.clean({**base, "output": PASSAGE_EN})
     assert kept is None and reject[0] == "contaminated" and "piqa piqa.json:1" in reject[1]
+
+
+def test_a_saved_index_loads_back_the_same(index):
+    import io
+
+    buf = io.BytesIO()
+    index.save(buf)
+    buf.seek(0)
+    loaded = ContaminationIndex.load(index.config, buf)
+    texts = ["题目：" + QUESTION_ZH, PASSAGE_EN, "nothing to see here at all, really nothing whatsoever today"]
+    assert loaded.find_many(texts) == index.find_many(texts) and len(loaded) == len(index)

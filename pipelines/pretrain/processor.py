@@ -54,11 +54,6 @@ class QualityConfig:
                    mode=mode, min_score=m["min_score"], pareto_alpha=m["pareto_alpha"])
 
 
-def contamination_index(rules: dict | None, base_dir: Path) -> ContaminationIndex | None:
-    config = ContaminationConfig.from_rules(rules, base_dir)
-    return ContaminationIndex(config) if config.enabled else None
-
-
 def sensitive_filter_from_rules(rules: dict, base_dir: Path) -> SensitiveWordFilter | None:
     """Built on the driver (reads the word lists) and shipped to workers pickled."""
     if not rules["enabled"] or not rules["lists"]:
@@ -90,7 +85,7 @@ class PretrainConfig:
     split_bytes: int = 2_000_000
     max_record_bytes: int = DEFAULT_MAX_RECORD_BYTES
     dedupe: DedupeConfig = DedupeConfig(enabled=False)
-    contamination: ContaminationIndex | None = None   # built on the driver from the benchmark files: workers need no file access
+    contamination: ContaminationConfig = ContaminationConfig()   # the benchmark files; the index is not shipped (it is big)
     rules: dict = field(default_factory=dict)  # the rules file's data: what the steps describe themselves with
 
     @classmethod
@@ -115,20 +110,23 @@ class PretrainConfig:
             split_bytes=rules["reader"]["split_bytes"],
             max_record_bytes=rules["reader"].get("max_record_bytes", DEFAULT_MAX_RECORD_BYTES),
             dedupe=DedupeConfig.from_rules(rules.get("dedupe"), rules.get("sampling")),
-            contamination=contamination_index(rules.get("decontamination"), Path(base_dir)),
+            contamination=ContaminationConfig.from_rules(rules.get("decontamination"), Path(base_dir)),
             rules=rules,
         )
 
 
-def pretrain_steps(config: PretrainConfig) -> list[Step]:
+def pretrain_steps(config: PretrainConfig, contamination: ContaminationIndex | None = None) -> list[Step]:
     """The pretraining chain, in order, from the rules: html extraction -> normalize -> t2s ->
-    decontamination -> language -> quality filters -> sensitive words -> (custom steps) -> quality model."""
+    decontamination -> language -> quality filters -> sensitive words -> (custom steps) -> quality model.
+    contamination: the benchmark index when decontamination is on (built from the files if not given)."""
     rules, q = config.rules, config.quality
+    if contamination is None and config.contamination.enabled:
+        contamination = ContaminationIndex(config.contamination)
     steps: list[Step] = [
         HtmlExtract(config.html, frozenset(n for n, s in config.sources.items() if s.source.format == "html"), rules.get("html") or {}),
         *normalize_steps(config.normalize),
         ToSimplified(config.script, {n: s.opencc_config for n, s in config.sources.items()}),
-        Decontaminate(config.contamination, rules.get("decontamination") or {}),
+        Decontaminate(contamination, rules.get("decontamination") or {}),
         LanguageFilter(config.langid, {n: s.source.lang for n, s in config.sources.items()}, rules.get("language") or {}),
         QualityFilters(q.filters, (rules.get("quality") or {}).get("filters") or [], q.enabled),
         SensitiveWords(config.sensitive, rules.get("sensitive_words") or {}),
@@ -141,9 +139,10 @@ class DocumentProcessor:
     """Parses a batch's raw records into documents and runs them through the steps (built once per
     worker: OpenCC, fastText). With trace=True, the result carries every document's trace."""
 
-    def __init__(self, config: PretrainConfig, trace: bool = False):
+    def __init__(self, config: PretrainConfig, trace: bool = False, contamination: ContaminationIndex | None = None):
         self.config = config
-        self.steps = StepChain(pretrain_steps(config))
+        self.steps = StepChain(pretrain_steps(config, contamination))
+        self.contamination = next((s.index for s in self.steps.steps if isinstance(s, Decontaminate)), None)
         self.trace = trace
         self.seconds = self.steps.seconds       # per step, plus "parse": where a worker's time goes
 

@@ -20,10 +20,11 @@ import apache_beam as beam
 
 from pipelines.beam.command import Command, Job, UsageError, check_patterns, dedupe_removed, staging
 from pipelines.beam.graph import build_corpus_pipeline
-from pipelines.beam.pretrain_transforms import PretrainCleaning
+from pipelines.beam.pretrain_transforms import PretrainCleaning, save_contamination
 from pipelines.beam.storage import join
 from pipelines.core.manifest import FileRef
 from pipelines.pretrain.processor import DocumentProcessor, PretrainConfig
+from pipelines.text.contamination import ContaminationIndex
 from pipelines.core.readers import match
 from pipelines.report import report_line
 from pipelines.core.rules import DEFAULT_RULES, RULES_SCHEMA, LoadedRules, RulesError, load_rules
@@ -38,9 +39,11 @@ def add_arguments(parser) -> None:
     parser.add_argument("--rules", default=str(DEFAULT_RULES), help="rules file (default: cleaning_rules/pretrain.yaml)")
 
 
-def build_pipeline(p: beam.Pipeline, config: PretrainConfig, sources: SourcesFile, output: str, stats: str) -> None:
+def build_pipeline(p: beam.Pipeline, config: PretrainConfig, sources: SourcesFile, output: str, stats: str,
+                   contamination: ContaminationIndex | None = None) -> None:
     specs = [(s.name, s.format, pattern) for s in sources.sources for pattern in s.patterns]
-    build_corpus_pipeline(p, specs, PretrainCleaning(config), config.dedupe, schema.DOCUMENT, output, staging(output), stats,
+    cleaning = PretrainCleaning(config, save_contamination(contamination, staging(output)))
+    build_corpus_pipeline(p, specs, cleaning, config.dedupe, schema.DOCUMENT, output, staging(output), stats,
                           config.split_bytes, config.batch_records, config.batch_bytes, config.max_record_bytes)
 
 
@@ -54,12 +57,13 @@ def load_inputs(rules_path: str, sources_path: str) -> tuple[LoadedRules, Source
     return rules, sources
 
 
-def build_config(rules: LoadedRules, sources: SourcesFile) -> PretrainConfig:
-    """Loads what the rules point at (quality model, word lists); a missing or broken file is a usage error."""
+def build_config(rules: LoadedRules, sources: SourcesFile) -> tuple[PretrainConfig, ContaminationIndex | None]:
+    """Loads what the rules point at (quality model, word lists, benchmark files); a missing or broken
+    file is a usage error. Returns the config and the benchmark index (None: decontamination off)."""
     try:
         config = PretrainConfig.from_rules(rules.data, sources.sources, Path(rules.path).parent)
-        DocumentProcessor(config)        # what every worker builds (custom steps included) builds here first
-        return config
+        processor = DocumentProcessor(config)   # what every worker builds (custom steps included) builds here first
+        return config, processor.contamination
     except OSError as e:
         raise UsageError(f"{rules.path}: cannot read {e.filename or 'a file the rules refer to'}: {e.strerror}") from None
     except ValueError as e:          # WordListError, a bad filter, a corrupt model file
@@ -68,9 +72,9 @@ def build_config(rules: LoadedRules, sources: SourcesFile) -> PretrainConfig:
 
 def prepare(args) -> Job:
     rules, sources = load_inputs(args.rules, args.sources)
-    config = build_config(rules, sources)
+    config, contamination = build_config(rules, sources)
     return Job(rules=rules, dedupe=config.dedupe, description=f"{len(sources.sources)} source(s)",
-               build=lambda p, output, stats: build_pipeline(p, config, sources, output, stats),
+               build=lambda p, output, stats: build_pipeline(p, config, sources, output, stats, contamination),
                sources_file=FileRef(sources.path, sources.sha256),
                sources={s.name: {"lang": s.lang, "category": s.category, "format": s.format, "files": list(s.patterns)}
                         for s in sources.sources},

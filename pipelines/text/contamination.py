@@ -8,10 +8,9 @@ is one word and every run of other letters or digits is one, so 13 words are 13 
 Chinese and 13 words of English, and text is compared case- and width-folded
 (:func:`fold_words`). A test item is every string in a benchmark record (a
 question, a passage, an answer choice). A string shorter than ``ngram`` words counts as a whole
-when it has at least ``min_words`` words, most of them not Han characters (a 9-word English
-question leaks when its 9 words appear in a row). A Chinese string under ``ngram`` characters is
-not indexed: on the benchmark corpus, 8-character answer choices (国际货币基金组织,
-不知道是什么原因) matched ordinary web text.
+when it has at least ``min_words`` words (8: a 9-word English question leaks when its 9 words
+appear in a row), or ``min_han`` (10) when most of its words are Han characters: on the benchmark
+corpus, 8-character answer choices (国际货币基金组织, 不知道是什么原因) matched ordinary web text.
 
 Benchmark files are JSON lines (or one JSON array) on the local disk: the files the evaluation
 tasks read. Nothing is downloaded. The index keeps one sorted array of n-gram hashes per length
@@ -27,7 +26,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, Sequence
+from typing import BinaryIO, Iterator, Sequence
 
 import numpy as np
 
@@ -61,6 +60,7 @@ def fold_words(text: str) -> str:
     return unicodedata.normalize("NFKC", text) if _COMPAT.search(text) else text
 DEFAULT_NGRAM = 13
 DEFAULT_MIN_WORDS = 8
+DEFAULT_MIN_HAN = 10        # a mostly-Chinese string under `ngram` characters counts whole from this many words
 _HAN_WORD = np.uint64(1 << 62)      # quality_signals tags a Han character's word hash with this bit
 
 
@@ -80,6 +80,7 @@ class ContaminationConfig:
     ngram: int = DEFAULT_NGRAM
     min_words: int = DEFAULT_MIN_WORDS
     benchmarks: tuple[Benchmark, ...] = ()
+    min_han: int = DEFAULT_MIN_HAN
 
     @classmethod
     def from_rules(cls, rules: dict | None, base_dir: str | os.PathLike = ".") -> "ContaminationConfig":
@@ -101,7 +102,8 @@ class ContaminationConfig:
                 paths.extend(found)
             benchmarks.append(Benchmark(str(b.get("name")), tuple(paths)))
         return cls(enabled=enabled, ngram=int(rules.get("ngram", DEFAULT_NGRAM)),
-                   min_words=int(rules.get("min_words", DEFAULT_MIN_WORDS)), benchmarks=tuple(benchmarks))
+                   min_words=int(rules.get("min_words", DEFAULT_MIN_WORDS)), benchmarks=tuple(benchmarks),
+                   min_han=int(rules.get("min_han", DEFAULT_MIN_HAN)))
 
 
 def ngram_keys(words: np.ndarray, n: int) -> np.ndarray:
@@ -144,9 +146,9 @@ def _records(path: str) -> Iterator[tuple[int, object]]:
         raise BenchmarkFileError(f"decontamination: cannot read benchmark file {path}: {type(e).__name__}: {e}") from None
 
 
-def _item_name(benchmark: str, path: str, number: int, record) -> str:
+def _item_name(benchmark: str, file: str, number: int, record) -> str:
     rid = next((record[k] for k in ("id", "idx", "task_index", "qid") if isinstance(record, dict) and k in record), None)
-    where = f"{Path(path).name}:{number}"
+    where = f"{file}:{number}"
     return f"{benchmark} {where}" + (f" (id {rid})" if rid is not None else "")
 
 
@@ -155,6 +157,7 @@ class Match:
     benchmark: str
     item: str                       # "<benchmark> <file>:<line> (id ...)"
     text: str                       # the start of the test item's string that matched
+    words: int = DEFAULT_NGRAM      # the length of the shared run: ngram, or a whole shorter string's
 
 
 class ContaminationIndex:
@@ -164,17 +167,49 @@ class ContaminationIndex:
         self.config = config
         self.items: list[tuple[str, str, str]] = []          # per test string: (benchmark, item name, text start)
         self.item_counts: dict[str, int] = {}
-        strings = []
+        strings, seen = [], set()
+        shortest = min(config.min_words, config.min_han)        # characters a string needs to have that many words
         for b in config.benchmarks:
             self.item_counts[b.name] = 0
             for path in b.paths:
+                file = Path(path).name
                 for number, record in _records(path):
-                    name = _item_name(b.name, path, number, record)
+                    name = _item_name(b.name, file, number, record)
                     self.item_counts[b.name] += 1
                     for text in _strings(record):
+                        if len(text) < shortest or text in seen:   # too short; or in several files (sample.jsonl repeats dev.jsonl)
+                            continue
+                        seen.add(text)
                         strings.append(fold_words(text))
                         self.items.append((b.name, name, " ".join(text.split())[:60]))
         self._by_length = self._build(strings)
+        self._set_filter()
+
+    def save(self, f: BinaryIO) -> None:
+        """Writes the index (npz): a driver builds it once, and each worker loads it in a moment."""
+        arrays = {f"keys_{n}": k for n, (k, _) in self._by_length.items()}
+        arrays.update({f"owners_{n}": o for n, (_, o) in self._by_length.items()})
+        meta = json.dumps({"items": self.items, "item_counts": self.item_counts}, ensure_ascii=False)
+        np.savez(f, meta=np.array(meta), **arrays)
+
+    @classmethod
+    def load(cls, config: ContaminationConfig, f: BinaryIO) -> "ContaminationIndex":
+        with np.load(f, allow_pickle=False) as z:
+            meta = json.loads(str(z["meta"]))
+            by_length = {int(k.removeprefix("keys_")): (z[k], z["owners_" + k.removeprefix("keys_")])
+                         for k in z.files if k.startswith("keys_")}
+        index = cls.__new__(cls)
+        index.config, index.items, index.item_counts = config, [tuple(i) for i in meta["items"]], meta["item_counts"]
+        index._by_length = by_length
+        index._set_filter()
+        return index
+
+    def _set_filter(self) -> None:
+        """A bitmap by the hashes' top bits: a first, cheap test that most n-grams of a text miss."""
+        self._seen = np.zeros(1 << (_FILTER_BITS - 3), dtype=np.uint8)
+        for keys, _ in self._by_length.values():
+            top = keys >> np.uint64(64 - _FILTER_BITS)
+            np.bitwise_or.at(self._seen, top >> np.uint64(3), np.left_shift(1, top & np.uint64(7)).astype(np.uint8))
 
     def _build(self, strings: list[str]) -> dict[int, tuple[np.ndarray, np.ndarray]]:
         """{n: (sorted n-gram hashes, the test string of each)}: every string's n-grams of `ngram`
@@ -190,20 +225,23 @@ class ContaminationIndex:
         k = ngram_keys(words, n)
         inside = np.flatnonzero(string_of[: k.size] == string_of[n - 1:])
         lengths[n] = (k[inside], string_of[inside])
-        # Whole short strings only where most words are not Han characters: a Chinese string under
-        # `ngram` characters is a phrase (an answer choice, 国际货币基金组织), not a leak.
+        # A mostly-Chinese string needs min_han words to count whole: 8 characters are a phrase
+        # (an answer choice, 国际货币基金组织), not a leak.
         han = np.bincount(string_of[(words & _HAN_WORD) != 0], minlength=len(strings))
-        short = np.flatnonzero((count >= self.config.min_words) & (count < n) & (2 * han < count))
+        enough = np.where(2 * han < count, self.config.min_words, max(self.config.min_words, self.config.min_han))
+        short = np.flatnonzero((count >= enough) & (count < n))
         for m in np.unique(count[short]).tolist():
             these = short[count[short] == m]
-            lengths[m] = (ngram_keys(words, m)[first_word[these]], these)
+            at = first_word[these]                      # each short string's one key: its m words from its start
+            keys = np.zeros(at.size, np.uint64)
+            with np.errstate(over="ignore"):
+                for i in range(m):
+                    keys = keys * _MIX + words[at + i]
+            lengths[m] = (keys, these)
         out = {}
-        self._seen = np.zeros(1 << (_FILTER_BITS - 3), dtype=np.uint8)   # a first, cheap test: most n-grams miss it
         for m, (keys, owners) in lengths.items():
             order = np.argsort(keys, kind="stable")
             out[m] = (keys[order], owners[order])
-            top = keys >> np.uint64(64 - _FILTER_BITS)
-            np.bitwise_or.at(self._seen, top >> np.uint64(3), np.left_shift(1, top & np.uint64(7)).astype(np.uint8))
         return out
 
     def _maybe(self, k: np.ndarray) -> np.ndarray:
@@ -226,6 +264,7 @@ class ContaminationIndex:
         doc = np.searchsorted(starts, positions, side="right") - 1
         first_hit = np.full(len(texts), np.iinfo(np.int64).max, np.int64)
         owner_of = np.full(len(texts), -1, np.int64)
+        length_of = np.zeros(len(texts), np.int64)
         k = np.zeros(words.size, np.uint64)
         with np.errstate(over="ignore"):
             for n in range(1, max(self._by_length) + 1):        # the n-gram keys of each length from the one before
@@ -246,9 +285,10 @@ class ContaminationIndex:
                 better = hit < first_hit[d]                        # ... over every length
                 first_hit[d[better]] = hit[better]
                 owner_of[d[better]] = owners[where[better]]
+                length_of[d[better]] = n
         for i in np.flatnonzero(owner_of >= 0).tolist():
             benchmark, item, text = self.items[int(owner_of[i])]
-            out[i] = Match(benchmark, item, text)
+            out[i] = Match(benchmark, item, text, int(length_of[i]))
         return out
 
     def find(self, text: str) -> Match | None:
