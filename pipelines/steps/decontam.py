@@ -32,8 +32,9 @@ class Decontaminate(Step):
 
     def _reject(self, record: dict, match) -> Reject:
         record["flags"].append(f"{RULE}:{match.benchmark}")
-        n = self.index.config.ngram
-        return Reject(RULE, f"shares a run of {n} words (or a whole shorter item) with {match.item}: '{match.text}'")
+        shared = (f"a run of {match.words} words" if match.words >= self.index.config.ngram
+                  else f"the whole {match.words}-word string")
+        return Reject(RULE, f"holds {shared} of {match.item}: '{match.text}'")
 
     def counts(self, record, flags):
         return [hit_counter(f) for f in flags]
