@@ -8,6 +8,7 @@ WORKERS ?= 2
 SAMPLE_PRETRAIN := pipelines/samples/pretrain/sources.yaml
 SAMPLE_SFT := pipelines/samples/sft/sources.yaml
 BENCH_MB ?= 30
+BENCH_ARGS ?=                 # e.g. --baseline <commit>: that commit's figures side by side
 # make train STAGE=pretrain|sft DATA=<pipeline output> MODEL=<model folder | tiny-llama | tiny-bloom> OUT=<model dir>
 STAGE ?= pretrain
 DEEPSPEED ?= zero2
@@ -20,7 +21,7 @@ export HF_HUB_OFFLINE := 1
 export HF_DATASETS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: setup run data sft cluster cluster-stop bench-scale train quantize chat serve bench-serve test rules-check rules-test bench bench-dedupe bench-sft bench-train clean
+.PHONY: setup run data sft cluster cluster-stop bench-scale train quantize chat serve bench-serve test rules-check rules-test bench bench-dedupe bench-sft bench-train bench-decontam clean
 
 setup: $(VENV)/.installed
 
@@ -105,7 +106,7 @@ test: setup
 
 # Throughput, memory and accuracy on the shared benchmark corpus (needs ../shared).
 bench: setup
-	$(PY) -m bench.pretrain_bench --target-mb $(BENCH_MB)
+	$(PY) -m bench.pretrain_bench --target-mb $(BENCH_MB) $(BENCH_ARGS)
 	$(PY) -m bench.dedupe_bench --target-mb $(BENCH_MB)
 	$(PY) -m bench.sft_bench
 
@@ -120,6 +121,10 @@ clean:
 # cluster: wall time, docs/s, MB/s, CPU seconds and whole-process-tree peak memory (needs ../shared).
 bench-scale: setup
 	$(PY) -m bench.scale_bench $(SCALE_ARGS)
+
+# Decontamination: benchmark items injected into the corpus caught, corpus documents rejected, cost (needs ../shared).
+bench-decontam: setup
+	$(PY) -m bench.decontam_bench --target-mb $(BENCH_MB)
 
 # The SFT pipeline's throughput and issue-5 figures on make_corpus.py --kind sft.
 bench-sft: setup
