@@ -76,8 +76,13 @@ def test_benchmark_paths_are_globbed_relative_to_the_rules_and_checked_when_enab
         ContaminationConfig.from_rules({**rules, "benchmarks": [{"name": "x", "paths": ["nowhere/*.jsonl"]}]}, tmp_path)
     assert not ContaminationConfig.from_rules({**rules, "enabled": False, "benchmarks": [{"name": "x", "paths": ["nowhere"]}]},
                                               tmp_path).enabled
+    with pytest.raises(BenchmarkFileError, match="list of paths"):
+        ContaminationConfig.from_rules({**rules, "benchmarks": [{"name": "x", "paths": "x.jsonl"}]}, tmp_path)
+    monkeypatch.delenv("EVAL_DATA")
+    with pytest.raises(BenchmarkFileError, match="is the variable set"):
+        ContaminationConfig.from_rules(rules, tmp_path)
     (tmp_path / "broken.jsonl").write_text('{"id": 1}\n{not json\n', encoding="utf-8")
-    with pytest.raises(BenchmarkFileError, match="broken.jsonl"):
+    with pytest.raises(BenchmarkFileError, match="broken.jsonl:2: not a JSON record"):
         ContaminationIndex(ContaminationConfig(True, benchmarks=(Benchmark("b", (str(tmp_path / "broken.jsonl"),)),)))
 
 

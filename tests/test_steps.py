@@ -183,3 +183,48 @@ def test_rejections_come_back_in_input_order_whichever_step_rejected():
     docs = [{"text": t} for t in ("x1", "b2", "x3", "ok", "b5")]
     _, rejected, _ = StepChain([DropB(), DropX()]).run(docs, Counter())
     assert [d["text"] for d, _, _ in rejected] == ["x1", "b2", "x3", "b5"]
+
+
+def test_a_failed_bulk_call_leaves_no_flags_behind_for_the_retry():
+    class FlagThenFail(Step):
+        name = "flag_then_fail"
+
+        def apply_batch(self, docs):
+            for d in docs:
+                d["flags"].append("seen")
+            if len(docs) > 1:
+                raise RuntimeError("bulk form gave up")
+            return docs
+
+        def counts(self, doc, flags):
+            return [C.stage(f) for f in flags]
+
+    docs = [{"text": t} for t in ("a", "b", "c")]
+    counts = Counter()
+    kept, _, failed = StepChain([FlagThenFail()]).run(docs, counts)
+    assert not failed and [d["flags"] for d in kept] == [["seen"]] * 3 and counts[C.stage("seen")] == 3
+
+
+def test_a_batch_steps_rejections_come_before_those_of_the_steps_after_it():
+    class DropEven(Step):
+        name = "drop_even"
+
+        def apply(self, doc):
+            return Reject("even", "even") if doc["n"] % 2 == 0 else doc
+
+    class DropFive(Step):
+        name = "drop_five"
+        batch = True
+
+        def apply_batch(self, docs):
+            return [Reject("five", "five") if d["n"] == 5 else d for d in docs]
+
+    class DropOne(Step):
+        name = "drop_one"
+
+        def apply(self, doc):
+            return Reject("one", "one") if doc["n"] == 1 else doc
+
+    docs = [{"text": str(n), "n": n} for n in range(6)]
+    _, rejected, _ = StepChain([DropEven(), DropFive(), DropOne()]).run(docs, Counter())
+    assert [(d["n"], r.rule) for d, r, _ in rejected] == [(0, "even"), (2, "even"), (4, "even"), (5, "five"), (1, "one")]

@@ -150,7 +150,7 @@ class WriteFiles(beam.DoFn):
         # keep() is called only where a stratum is sampled down (a rate under 1).
         sampled = np.array([k and rates.get(st, 1.0) < 1.0 and not sampling.keep(i, rates[st], seed)
                             for i, st, k in zip(ids, strata, keep.tolist())], dtype=bool)
-        n_bytes = pc.binary_length(table.column("text").cast(pa.binary())).to_numpy(zero_copy_only=False).astype(np.float64)
+        n_bytes = pc.binary_length(table.column("text")).to_numpy(zero_copy_only=False).astype(np.float64)
         sources = _column_or_nulls(table, "source", pa.string()).to_pylist()
         for i in np.flatnonzero(~keep).tolist():
             counts[C.rejected(rule[i])] += 1

@@ -34,9 +34,14 @@ def tune_allocator() -> None:
     it starts (the local runner's SDK workers, a cluster's workers)."""
     for name, value in MALLOC_ENV.items():
         os.environ.setdefault(name, value)
-    if _LIBC is not None:
-        _LIBC.mallopt(_M_ARENA_MAX, int(os.environ["MALLOC_ARENA_MAX"]))
-        _LIBC.mallopt(_M_TRIM_THRESHOLD, int(os.environ["MALLOC_TRIM_THRESHOLD_"]))
+    if _LIBC is None:
+        return
+    for param, name in ((_M_ARENA_MAX, "MALLOC_ARENA_MAX"), (_M_TRIM_THRESHOLD, "MALLOC_TRIM_THRESHOLD_")):
+        try:
+            # (a fixed trim threshold also turns off glibc's dynamic mmap threshold: intended, it keeps RSS down)
+            _LIBC.mallopt(param, int(os.environ[name]))
+        except ValueError:                  # a value the user exported that is not a number: glibc ignores it too
+            pass
 
 
 def release_memory() -> None:

@@ -13,7 +13,8 @@ and, when asked, records a trace of every step a record went through (its text f
 after, the hits, the rejection) — what `rules explain` shows. The chain runs a batch step by step
 (each step over all the survivors of the one before), so a step whose work is cheaper for many
 records at once (a classifier, a vectorised count) overrides ``apply_batch``; it should compute
-first and write to the records last, since a bulk call that raises is retried record by record.
+first and write to the records last: a bulk call that raises is retried record by record (the flags it
+added are removed first; any other write must be safe to repeat).
 ``batch = True`` marks a step that has only the bulk form.
 
 Adding a rule kind means one step class (and its entry in the rules schema); the processors build
@@ -70,7 +71,7 @@ class TraceEvent:
 class Step:
     """One per-record stage. Subclasses set `name` and implement `apply` (or `apply_batch`)."""
     name: str = ""
-    batch: bool = False               # True: apply_batch on the survivors of the steps before, at once
+    batch: bool = False               # True: only the bulk form (apply_batch); overriding apply_batch alone also runs in bulk
     closing: bool = False             # True: stays after the steps a rules file adds (a final label)
 
     def apply(self, record: dict) -> dict | Reject:
@@ -143,6 +144,8 @@ class StepChain:
             t0 = time.perf_counter()
             alive = self._step(step, alive, records, counts, traces, rejected, failed)
             self.seconds[step.name] += time.perf_counter() - t0
+            if step.batch:                         # a batch step's rejections stay before the next steps'
+                done = len(rejected)
         rejected[done:] = sorted(rejected[done:], key=lambda x: x[0])
         failed.sort(key=lambda x: x[0])
         return [records[r] for r in alive], [x[1:] for x in rejected], [x[1:] for x in failed]
@@ -155,7 +158,7 @@ class StepChain:
         watch = traces is not None or step.name in self._per_record_counts
         n_flags = [len(records[r]["flags"]) for r in alive] if watch else None
         befores = [self.view(records[r]) for r in alive] if traces is not None else None
-        results = self._results(step, alive, records)
+        results = list(self._results(step, alive, records))
         if not watch:                              # the common case: in C-level loops
             out = list(map(_not_kept, results))
             if not any(out):
@@ -169,12 +172,18 @@ class StepChain:
                 failed.append((r, record, result))
                 continue
             if watch:
-                added = record["flags"][n_flags[i]:]
-                for key in step.counts(record, added):
+                try:
+                    added = record["flags"][n_flags[i]:]
+                    keys = list(step.counts(record, added))
+                    if traces is not None:
+                        traces[r].append(TraceEvent(step.name, befores[i], self.view(record), [step.hit(f) for f in added],
+                                                    result if isinstance(result, Reject) else None))
+                except Exception as e:  # noqa: BLE001 - a step's counting or view failing fails its record only
+                    failed.append((r, record, e))
+                    results[i] = e
+                    continue
+                for key in keys:
                     counts[key] += 1
-                if traces is not None:
-                    traces[r].append(TraceEvent(step.name, befores[i], self.view(record), [step.hit(f) for f in added],
-                                                result if isinstance(result, Reject) else None))
             if isinstance(result, Reject):
                 rejected.append((r, record, result, step))
             else:
@@ -187,17 +196,20 @@ class StepChain:
     def _results(self, step: Step, alive: list[int], records: list[dict]) -> list:
         """The step's result for each survivor, or the exception it raised on that record."""
         if step.batch or step.name in self._bulk:
+            n_flags = [len(records[r]["flags"]) for r in alive]
             try:
                 results = step.apply_batch([records[r] for r in alive])
                 if len(results) != len(alive):
                     raise ValueError(f"step {step.name!r} returned {len(results)} results for {len(alive)} records")
                 return results
             except Exception:  # noqa: BLE001 - find the record at fault: retry one by one
-                pass
+                for r, n in zip(alive, n_flags):       # flags the failed call added would count twice
+                    del records[r]["flags"][n:]
+        single = type(step).apply is not Step.apply          # the step's own single form, else a batch of one
         out = []
         for r in alive:
             try:
-                out.append(step.apply_batch([records[r]])[0] if step.batch else step.apply(records[r]))
+                out.append(step.apply(records[r]) if single else step.apply_batch([records[r]])[0])
             except Exception as e:  # noqa: BLE001 - a bug or a pathological record must not end the run
                 out.append(e)
         return out

@@ -245,12 +245,15 @@ class Contaminated(Decontaminate, SftFilter):
     """Decontamination (pipelines/steps/decontam.py) of a record's fields, joined; its parameters
     are the pretraining rules' `decontamination` section (ngram, min_words, benchmarks), paths
     relative to the SFT rules file. The index is built when the cleaner is (once per worker)."""
-    name = RULE
 
     def __init__(self, rule: dict, rules: dict, base_dir: str | Path = "."):
-        SftFilter.__init__(self, rule, rules)
-        config = ContaminationConfig.from_rules({**self.params, "enabled": rule.get("enabled", True)}, base_dir)
-        Decontaminate.__init__(self, ContaminationIndex(config) if config.enabled else None, self.params, _record_text)
+        params = rule.get("parameters") or {}
+        try:
+            config = ContaminationConfig.from_rules({**params, "enabled": rule.get("enabled", True)}, base_dir)
+        except ValueError as e:
+            raise SftRulesError(f"filter {RULE!r}: {e}") from None
+        Decontaminate.__init__(self, ContaminationIndex(config) if config.enabled else None, params, _record_text)
+        SftFilter.__init__(self, rule, rules)          # after: self.rules is the SFT rules dict that rows() reads
 
     rows = SftFilter.rows
 

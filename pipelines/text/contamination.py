@@ -89,16 +89,23 @@ class ContaminationConfig:
         no file is an error only when the section is enabled."""
         rules = rules or {}
         enabled = bool(rules.get("enabled", False))
+        for key, low in (("ngram", 4), ("min_words", 1), ("min_han", 1)):
+            value = rules.get(key, low)
+            if isinstance(value, bool) or not isinstance(value, int) or value < low:
+                raise BenchmarkFileError(f"decontamination: {key} must be an integer >= {low}, got {value!r}")
         benchmarks = []
         for b in rules.get("benchmarks") or []:
+            if not isinstance(b, dict) or not isinstance(b.get("paths"), list) or not all(isinstance(x, str) for x in b["paths"]):
+                raise BenchmarkFileError(f"decontamination: each benchmark needs a name and a list of paths, got {b!r}")
             paths = []
             for pattern in b.get("paths") or []:
                 expanded = os.path.expanduser(os.path.expandvars(str(pattern)))
                 full = expanded if os.path.isabs(expanded) else str(Path(base_dir) / expanded)
                 found = sorted(glob.glob(full))
                 if not found and enabled:
+                    unset = "" if expanded != str(pattern) or "$" not in str(pattern) else " (is the variable set?)"
                     raise BenchmarkFileError(f"decontamination: benchmark {b.get('name')!r}: {pattern!r} matches no file "
-                                             f"(looked for {full})")
+                                             f"(looked for {full}){unset}")
                 paths.extend(found)
             benchmarks.append(Benchmark(str(b.get("name")), tuple(paths)))
         return cls(enabled=enabled, ngram=int(rules.get("ngram", DEFAULT_NGRAM)),
@@ -133,15 +140,19 @@ def _strings(value) -> Iterator[str]:
 def _records(path: str) -> Iterator[tuple[int, object]]:
     """(line number, record) of a JSON-lines file, or (index, element) of a file holding one JSON array."""
     try:
-        with open(path, encoding="utf-8") as f:
-            first = f.read(1)
+        with open(path, encoding="utf-8-sig") as f:
+            array = f.read(4096).lstrip().startswith("[")
             f.seek(0)
-            if first == "[":
+            if array:
                 yield from enumerate(json.load(f), 1)
                 return
             for number, line in enumerate(f, 1):
-                if line.strip():
+                if not line.strip():
+                    continue
+                try:
                     yield number, json.loads(line)
+                except json.JSONDecodeError as e:
+                    raise BenchmarkFileError(f"decontamination: {path}:{number}: not a JSON record ({e.msg}, column {e.colno})") from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
         raise BenchmarkFileError(f"decontamination: cannot read benchmark file {path}: {type(e).__name__}: {e}") from None
 
@@ -161,7 +172,10 @@ class Match:
 
 
 class ContaminationIndex:
-    """The n-gram hashes of every test item of the configured benchmarks, built once per worker."""
+    """The n-gram hashes of every test item of the configured benchmarks. The pretraining driver
+    builds it once and saves it for its workers to load; the SFT cleaner builds it per worker.
+    Benchmark text is compared as written: a benchmark in Traditional characters matches corpus
+    text only before the pipeline's t2s, which runs first (convert such a benchmark's files)."""
 
     def __init__(self, config: ContaminationConfig):
         self.config = config
@@ -240,6 +254,8 @@ class ContaminationIndex:
             lengths[m] = (keys, these)
         out = {}
         for m, (keys, owners) in lengths.items():
+            if not keys.size:                           # no string that long: nothing to look up (nor a bitmap bit)
+                continue
             order = np.argsort(keys, kind="stable")
             out[m] = (keys[order], owners[order])
         return out
