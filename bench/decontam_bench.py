@@ -44,7 +44,7 @@ def _words(text: str) -> int:
     return word_hashes(text)[0].size
 
 
-def edits(item: str, rng: random.Random) -> dict[str, str]:
+def edits(item: str) -> dict[str, str]:
     """The item as it might leak: whole, re-cased and full-width, re-spaced, and (when it is long
     enough to keep a 13-word run) with a few words cut from each end."""
     out = {"whole": item, "case_width": item.upper().translate(FULL_WIDTH), "spacing": "  ".join(item.split(" ")).replace("，", ", ")}
@@ -65,7 +65,7 @@ def injected_items(n: int, seed: int) -> list[tuple[str, str, str]]:
                 pool.append((name, text))
     out = []
     for name, text in rng.sample(pool, min(n, len(pool))):
-        edit, variant = rng.choice(sorted(edits(text, rng).items()))
+        edit, variant = rng.choice(sorted(edits(text).items()))
         out.append((name, edit, variant))
     return out
 

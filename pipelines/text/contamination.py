@@ -30,7 +30,7 @@ from typing import BinaryIO, Iterator, Sequence
 
 import numpy as np
 
-from pipelines.text.quality_signals import word_hashes
+from pipelines.text.quality_signals import HAN_WORD_TAG, word_hashes
 
 _MIX = np.uint64(0x9E3779B97F4A7C15)
 _FILTER_BITS = 25          # a 4 MB bitmap by the hashes' top bits (the index's ~1.3M n-grams set ~4 % of them): small enough to stay in cache
@@ -61,7 +61,6 @@ def fold_words(text: str) -> str:
 DEFAULT_NGRAM = 13
 DEFAULT_MIN_WORDS = 8
 DEFAULT_MIN_HAN = 10        # a mostly-Chinese string under `ngram` characters counts whole from this many words
-_HAN_WORD = np.uint64(1 << 62)      # quality_signals tags a Han character's word hash with this bit
 
 
 class BenchmarkFileError(ValueError):
@@ -241,7 +240,7 @@ class ContaminationIndex:
         lengths[n] = (k[inside], string_of[inside])
         # A mostly-Chinese string needs min_han words to count whole: 8 characters are a phrase
         # (an answer choice, 国际货币基金组织), not a leak.
-        han = np.bincount(string_of[(words & _HAN_WORD) != 0], minlength=len(strings))
+        han = np.bincount(string_of[(words & HAN_WORD_TAG) != 0], minlength=len(strings))
         enough = np.where(2 * han < count, self.config.min_words, max(self.config.min_words, self.config.min_han))
         short = np.flatnonzero((count >= enough) & (count < n))
         for m in np.unique(count[short]).tolist():

@@ -252,10 +252,13 @@ def _tokens_np(codes: np.ndarray, v: np.ndarray, positions: bool = False) -> tup
     return val, ln, h
 
 
+HAN_WORD_TAG = _HAN_TAG     # word_hashes: the bit that marks a Han character's word
+
+
 def word_hashes(text: str) -> tuple[np.ndarray, np.ndarray]:
     """The words of a text as the repetition signals count them (every Han character one word,
     every run of other letters or digits one word, lower-cased), as 64-bit hashes, with the
-    character position where each word starts."""
+    character position where each word starts. A Han character's hash has HAN_WORD_TAG set."""
     codes = _codes(text)
     val, _, _, pos, _ = _tokens_np(codes, _classes(codes), positions=True)
     return val, pos
