@@ -8,7 +8,7 @@ import hashlib
 import json
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import Iterator, NamedTuple
 
 from pipelines.core import counters as C
 from schemas.pretrain import RAW_PREFIX_BYTES, TEXT_PREFIX_CHARS
@@ -144,3 +144,33 @@ class BatchResult:
         self.dead_letters.append(dead_letter_row(source, path, line, kind, message, raw))
         self.counts[C.N_DEAD_LETTER] += 1
         self.counts[C.dead_letter(kind)] += 1
+
+    # What both processors do around their own parsing and steps:
+
+    def read(self, batch: "RawBatch", max_record_bytes: int, too_long: list) -> Iterator[tuple[int, object]]:
+        """The batch's items, each counted read (in total and for its source); one over
+        max_record_bytes becomes a too-long reject row in `too_long` instead of being yielded."""
+        read, source_read = C.READ, C.source(batch.source, "read")
+        for number, raw in batch.items:
+            self.counts[read] += 1
+            self.counts[source_read] += 1
+            if (big := oversize(raw, max_record_bytes)) is not None:
+                too_long.append(too_long_reject(batch.source, batch.path, number, *big, max_record_bytes))
+                continue
+            yield number, raw
+
+    def processing_errors(self, batch: "RawBatch", failed: list[tuple[dict, Exception]], raws: dict) -> None:
+        """Dead letters for the records a step raised on (`raws`: source line -> raw line)."""
+        for record, error in failed:
+            line = record.get("source_line")
+            raw = raws.get(line)
+            self.dead_letter(batch.source, batch.path, line, "processing_error", f"{type(error).__name__}: {error}",
+                             raw if isinstance(raw, bytes) else None)
+
+    def unreadable_rest(self, batch: "RawBatch") -> None:
+        """The unreadable rest of a file (batch.error) counts as one record read, and a dead letter."""
+        if batch.error is not None:
+            line, kind, message = batch.error
+            self.counts[C.READ] += 1
+            self.counts[C.source(batch.source, "read")] += 1
+            self.dead_letter(batch.source, batch.path, line, kind, message, None)

@@ -15,7 +15,7 @@ from pipelines.core import counters as C
 from pipelines.core.steps import Reject, Step, StepChain
 from pipelines.dedupe.config import DedupeConfig
 from pipelines.core.records import (DEFAULT_MAX_RECORD_BYTES, BadRecord, BatchResult, RawBatch, decode_line, optional_str,
-                               oversize, record_id, text_field, too_long_reject)
+                               record_id, text_field)
 from pipelines.core.sources import Source
 from pipelines.steps.custom import insert_custom_steps
 from pipelines.steps.decontam import Decontaminate
@@ -144,7 +144,12 @@ class DocumentProcessor:
         self.steps = StepChain(pretrain_steps(config, contamination))
         self.contamination = next((s.index for s in self.steps.steps if isinstance(s, Decontaminate)), None)
         self.trace = trace
-        self.seconds = self.steps.seconds       # per step, plus "parse": where a worker's time goes
+        self.parse_seconds = 0.0                # with self.steps.seconds (per step): where a worker's time goes
+
+    @property
+    def seconds(self) -> dict[str, float]:
+        """Seconds spent parsing, and in each step, over every batch so far."""
+        return {"parse": self.parse_seconds, **self.steps.seconds}
 
     def rows(self):
         return self.steps.rows()
@@ -154,14 +159,8 @@ class DocumentProcessor:
         out = BatchResult()
         settings = self.config.sources[batch.source]
         c, src = out.counts, settings.source
-        read, source_read = C.READ, C.source(batch.source, "read")
         docs, raws, early = [], {}, []
-        for number, raw in batch.items:
-            c[read] += 1
-            c[source_read] += 1
-            if (big := oversize(raw, self.config.max_record_bytes)) is not None:
-                early.append(too_long_reject(batch.source, batch.path, number, *big, self.config.max_record_bytes))
-                continue
+        for number, raw in out.read(batch, self.config.max_record_bytes, early):
             try:
                 obj = decode_line(raw) if isinstance(raw, bytes) else raw
                 text = text_field(obj, src.text_field)
@@ -175,12 +174,9 @@ class DocumentProcessor:
                          "quality_prior": settings.quality_prior, "original_text": text})
             raws[number] = raw
         traces = [] if self.trace else None
-        self.seconds["parse"] += time.perf_counter() - t0
+        self.parse_seconds += time.perf_counter() - t0
         kept, rejected, failed = self.steps.run(docs, c, traces)
-        for doc, error in failed:
-            raw = raws[doc["source_line"]]
-            out.dead_letter(batch.source, batch.path, doc["source_line"], "processing_error", f"{type(error).__name__}: {error}",
-                            raw if isinstance(raw, bytes) else None)
+        out.processing_errors(batch, failed, raws)
         rows = [(False, r["source_line"], r) for r in early]
         rows += [(step.batch, doc["source_line"], self._reject_row(doc, reject)) for doc, reject, step in rejected]
         out.rejected = [row for _, _, row in sorted(rows, key=lambda r: r[:2])]   # in input order, as before the split
@@ -192,11 +188,7 @@ class DocumentProcessor:
         out.documents = kept
         if traces is not None:
             out.traces = list(zip(docs, traces))
-        if batch.error is not None:
-            line, kind, message = batch.error
-            c[read] += 1
-            c[source_read] += 1
-            out.dead_letter(batch.source, batch.path, line, kind, message, None)
+        out.unreadable_rest(batch)
         c[C.N_REJECTED] = len(out.rejected)
         c[C.WRITTEN] = len(out.documents)
         return out

@@ -11,8 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipelines.core import counters as C
-from pipelines.core.records import (DEFAULT_MAX_RECORD_BYTES, BadRecord, BatchResult, RawBatch, decode_line, oversize,
-                               too_long_reject)
+from pipelines.core.records import DEFAULT_MAX_RECORD_BYTES, BadRecord, BatchResult, RawBatch, decode_line
 from pipelines.sft.adapters import Rejected, adapt, rejected_row
 from pipelines.core.steps import StepChain
 from pipelines.sft.record_rules import RecordCleaner, build_sensitive_filters, prepared
@@ -49,7 +48,12 @@ class SftProcessor:
         label = Label(self.taxonomy, {s.name: s.lang for s in sources}, {s.name: s.label for s in sources}, self.cleaner.langid)
         self.steps = StepChain([*self.cleaner.steps, label], view=sft_fields)
         self.trace = trace
-        self.seconds = self.steps.seconds       # per step, plus "parse": where a worker's time goes
+        self.parse_seconds = 0.0                # with self.steps.seconds (per step): where a worker's time goes
+
+    @property
+    def seconds(self) -> dict[str, float]:
+        """Seconds spent parsing, and in each step, over every batch so far."""
+        return {"parse": self.parse_seconds, **self.steps.seconds}
 
     def rows(self):
         return self.cleaner.rows()
@@ -58,14 +62,8 @@ class SftProcessor:
         t0 = time.perf_counter()
         out = BatchResult()
         source = self.config.sources[batch.source]
-        source_read = C.source(source.name, "read")
         records, raws, early = [], {}, []
-        for line, raw in batch.items:
-            out.counts[C.READ] += 1
-            out.counts[source_read] += 1
-            if (big := oversize(raw, self.config.max_record_bytes)) is not None:
-                early.append({**too_long_reject(source.name, batch.path, line, *big, self.config.max_record_bytes), "dup_of": None})
-                continue
+        for line, raw in out.read(batch, self.config.max_record_bytes, early):
             try:
                 adapted = adapt(decode_line(raw), source.format, source.name, f"{source.name}:{line}", source.field_map,
                                 source_file=batch.path, source_line=line)
@@ -81,12 +79,10 @@ class SftProcessor:
             records.extend(prepared(r) for r in adapted)
             raws[line] = raw
         traces = [] if self.trace else None
-        self.seconds["parse"] += time.perf_counter() - t0
+        self.parse_seconds += time.perf_counter() - t0
         kept, rejected, failed = self.steps.run(records, out.counts, traces)
-        for rec, error in failed:
-            line = rec.get("source_line")
-            out.dead_letter(batch.source, batch.path, line, "processing_error", f"{type(error).__name__}: {error}", raws.get(line))
-        rows = early + [self._reject_row(rec, reject, source.name) for rec, reject, _ in rejected]
+        out.processing_errors(batch, failed, raws)
+        rows = [{"dup_of": None, **r} for r in early] + [self._reject_row(rec, reject, source.name) for rec, reject, _ in rejected]
         out.rejected = sorted(rows, key=lambda r: r["source_line"] if r["source_line"] is not None else -1)   # input order
         for row in out.rejected:
             out.counts[C.N_REJECTED] += 1
@@ -96,11 +92,7 @@ class SftProcessor:
         out.documents = kept
         if traces is not None:
             out.traces = list(zip(records, traces))
-        if batch.error:                         # the unreadable rest of a file counts as one record read
-            line, kind, message = batch.error
-            out.counts[C.READ] += 1
-            out.counts[source_read] += 1
-            out.dead_letter(batch.source, batch.path, line, kind, message, b"")
+        out.unreadable_rest(batch)
         out.counts[C.CLEANED] += len(out.documents)         # "written" is counted where the output is written
         return out
 
