@@ -127,12 +127,13 @@ def main(argv=None) -> int:
     missed = [{"benchmark": b, "edit": e, "text": t[:120]} for i, (b, e, t) in enumerate(injected) if f"injected-{i}" not in hits]
     # Injected documents another step rejected before decontamination never reach it: counted as caught only if it did.
     corpus_docs = sum(1 for line in open(corpus_dir / "truth.jsonl", encoding="utf-8"))
-    corpus_hits = [{"id": k, "reason": r["reason"], "text": r["text_prefix"][:160]} for k, r in hits.items() if not k.startswith("injected-")]
+    corpus_hits = [{"id": k, "reason": r["reason"], "text": r["text_prefix"][:160], "whole_short_string": r["value"] < r["threshold"]}
+                   for k, r in hits.items() if not k.startswith("injected-")]
     # A whole short string found in a corpus document is a coincidence of phrases; a shared run of
     # 13 words means the corpus holds the test text (zh_wiki holds CMRC2018's Wikipedia passages,
     # zh_book the classics that CMMLU and C-Eval quote): both are listed, apart.
-    false_hits = [h for h in corpus_hits if "the whole" in h["reason"]]
-    shared = [h for h in corpus_hits if "the whole" not in h["reason"]]
+    false_hits = [h for h in corpus_hits if h["whole_short_string"]]
+    shared = [h for h in corpus_hits if not h["whole_short_string"]]
     step = processor.seconds.get("contaminated", 0.0)
     steps = sum(v for k, v in processor.seconds.items() if k != "parse")
     report = {

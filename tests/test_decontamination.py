@@ -105,6 +105,7 @@ def test_the_pretraining_pipeline_rejects_and_counts_contaminated_documents(tmp_
     assert counts["steps"]["contaminated"] == {"in": 2, "out": 1, "rejected": 1} and manifest["accounting"]["holds"]
     (row,) = pq.read_table(tmp_path / "out" / "rejected").to_pylist()
     assert row["id"] == "leak" and row["rule"] == "contaminated" and "piqa piqa.json:1" in row["reason"]
+    assert (row["value"], row["threshold"]) == (13, 13)                     # a 13-word run, not a whole short string
     assert [d["id"] for d in pq.read_table(tmp_path / "out" / "data").to_pylist()] == ["clean"]
 
 

@@ -34,7 +34,7 @@ class Decontaminate(Step):
         record["flags"].append(f"{RULE}:{match.benchmark}")
         shared = (f"a run of {match.words} words" if match.words >= self.index.config.ngram
                   else f"the whole {match.words}-word string")
-        return Reject(RULE, f"holds {shared} of {match.item}: '{match.text}'")
+        return Reject(RULE, f"holds {shared} of {match.item}: '{match.text}'", match.words, self.index.config.ngram)
 
     def counts(self, record, flags):
         return [hit_counter(f) for f in flags]
