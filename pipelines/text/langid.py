@@ -11,7 +11,7 @@ from importlib import resources
 
 import fasttext
 
-from pipelines.text.language import han_count, has_kana, letter_count, script_counts
+from pipelines.text.language import mostly_han_share, script_counts
 
 
 def bundled_model_path() -> str:
@@ -51,12 +51,8 @@ class LanguageIdentifier:
         sample = " ".join(text[: self.config.sample_chars].split())
         if not sample:
             return "other", 0.0
-        letters = letter_count(sample)
-        if letters:
-            han = han_count(sample)
-            if han >= self.config.han_share_zh * letters and not has_kana(sample):
-                return "zh", round(han / letters, 4)
-        return self._predict(sample)
+        share = mostly_han_share(sample, self.config.han_share_zh)
+        return ("zh", round(share, 4)) if share is not None else self._predict(sample)
 
     def many(self, texts: list[str]) -> list[tuple[str, float]]:
         """What __call__ says of each text, for a batch: the script rule first, for all at once,

@@ -56,13 +56,22 @@ def has_kana(text: str) -> bool:
     return KANA.search(text) is not None
 
 
-def mostly_han(text: str, min_share: float, *, kana_blocks: bool = True) -> bool:
-    """The script rule: Han characters are at least min_share of the letters (and there is at
-    least one letter), and -- unless kana_blocks is False -- the text has no kana."""
+def mostly_han_share(text: str, min_share: float, *, kana_blocks: bool = True) -> float | None:
+    """The script rule with its evidence: the Han share of the letters when Han characters are at
+    least min_share of them (and there is at least one letter) and -- unless kana_blocks is False --
+    the text has no kana; else None."""
     letters = letter_count(text)
-    if not letters or han_count(text) < min_share * letters:
-        return False
-    return not (kana_blocks and has_kana(text))
+    if not letters:
+        return None
+    han = han_count(text)
+    if han < min_share * letters or (kana_blocks and has_kana(text)):
+        return None
+    return han / letters
+
+
+def mostly_han(text: str, min_share: float, *, kana_blocks: bool = True) -> bool:
+    """The script rule (mostly_han_share's verdict)."""
+    return mostly_han_share(text, min_share, kana_blocks=kana_blocks) is not None
 
 
 def script_counts(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
