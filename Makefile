@@ -21,7 +21,7 @@ export HF_HUB_OFFLINE := 1
 export HF_DATASETS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: setup run data sft cluster cluster-stop bench-scale train quantize chat serve bench-serve test rules-check rules-test bench bench-dedupe bench-sft bench-train bench-decontam clean
+.PHONY: eval setup run data sft cluster cluster-stop bench-scale train quantize chat serve bench-serve test rules-check rules-test bench bench-dedupe bench-sft bench-train bench-decontam clean
 
 setup: $(VENV)/.installed
 
@@ -80,7 +80,10 @@ train: setup
 		--deepspeed $(DEEPSPEED) $(TRAIN_ARGS)
 
 # make quantize MODEL=<model dir> DATA=<pipeline output> OUT=<dir>: GPTQ 4-bit, group 128, calibrated on
-# DATA, then quant.eval (perplexity and size before and after). Defaults: make train's model and data.
+# DATA, then quant.eval (perplexity and size before and after) and the benchmark tasks on both models
+# (QUANT_EVAL_LIMIT items each; tasks whose data is missing are left out) in OUT-eval/.
+# Defaults: make train's model and data.
+QUANT_EVAL_LIMIT ?= 20
 quantize: MODEL ?= $(BASE)/model-pretrain
 quantize: DATA ?= $(BASE)/pretrain
 quantize: OUT ?= $(MODEL)-gptq
@@ -88,6 +91,21 @@ quantize: setup
 	@test -f $(MODEL)/config.json || $(MAKE) --no-print-directory train
 	$(PY) -m quant.gptq --model $(MODEL) --data $(DATA) --out $(OUT) $(QUANT_ARGS)
 	$(PY) -m quant.eval --model $(MODEL) --quantized $(OUT) --data $(DATA)
+	$(PY) -m evaluation --model $(MODEL),$(OUT) --baseline $(MODEL) --limit $(QUANT_EVAL_LIMIT) --out $(OUT)-eval \
+		--skip-missing-data
+
+# make eval MODEL=<dir>[,<dir>...] [BASELINE=<dir>] [TASKS=cmmlu:5,piqa] [LIMIT=20] [OUT=out/eval]:
+# the benchmark tasks (evaluation/tasks/, data from $$EVAL_DATA or ../shared/data) on each model through
+# lm-eval; writes OUT/eval.json and OUT/eval.html (scores / BASELINE's, averaged). The default MODEL is
+# trained first (make train STAGE=sft) when missing.
+DEFAULT_EVAL_MODEL = $(BASE)/model-sft
+eval: MODEL ?= $(DEFAULT_EVAL_MODEL)
+eval: OUT ?= $(BASE)/eval
+eval: setup
+	@if [ "$(MODEL)" = "$(DEFAULT_EVAL_MODEL)" ] && [ ! -f $(MODEL)/config.json ]; then \
+		$(MAKE) --no-print-directory train STAGE=sft MODEL=tiny-llama OUT=$(MODEL) DATA=$(BASE)/sft; fi
+	$(PY) -m evaluation --model $(MODEL) $(if $(BASELINE),--baseline $(BASELINE)) $(if $(TASKS),--tasks $(TASKS)) \
+		$(if $(LIMIT),--limit $(LIMIT)) --out $(OUT) $(EVAL_ARGS)
 
 # make chat MODEL=<dir>: terminal chat (streams; `clear` empties the history, `exit` ends).
 # make serve MODEL=<dir>: the OpenAI-compatible API and the chat page on http://HOST:PORT/.

@@ -29,6 +29,10 @@ TRAIN = [
     "tensorboard==2.21.0",       # the Trainer's loss / learning-rate / tokens-per-second logs
     "llmcompressor==0.14.0.1",   # GPTQ (CPU and GPU), saves compressed-tensors checkpoints vLLM serves
     "compressed-tensors==0.19.0",
+    "peft==0.21.2",              # LoRA adapters: fine-tuning jobs, and base+adapter folders the loader serves
+]
+EVAL = [
+    "lm-eval==0.4.13",           # the evaluation engine (evaluation/): tasks as YAML over local benchmark files
 ]
 SERVE = [
     "fastapi==0.165.0",          # the OpenAI-compatible HTTP API and the chat page
@@ -44,11 +48,12 @@ setup(
     version="0.1.0",
     description="Curate Chinese/English LLM training data with Apache Beam, then train, quantize and serve",
     python_requires=">=3.11",
-    packages=find_packages(include=["pipelines", "pipelines.*", "schemas", "training", "quant", "serving"]),
-    package_data={"schemas": ["*.yaml"]},
+    packages=find_packages(include=["pipelines", "pipelines.*", "schemas", "training", "quant", "serving",
+                                             "evaluation", "evaluation.*"]),
+    package_data={"schemas": ["*.yaml"], "evaluation": ["tasks/*.yaml"]},
     install_requires=PIPELINE,
-    extras_require={"train": TRAIN, "serve": SERVE, "dask": DASK, "dev": DEV,
-                    "all": TRAIN + SERVE + DASK + DEV},
+    extras_require={"train": TRAIN, "serve": SERVE, "eval": TRAIN + EVAL, "dask": DASK, "dev": DEV,
+                    "all": TRAIN + SERVE + EVAL + DASK + DEV},
     entry_points={"console_scripts": ["tigerdata-pretrain=pipelines.pretrain.run:main", "tigerdata-sft=pipelines.sft.run:main",
                                      "rules=pipelines.curator.cli:main"]},
 )

@@ -6,8 +6,11 @@
 Automatic choice: CUDA when available (bfloat16 where the GPU supports it, else float16), with
 `device_map="auto"` when there are several GPUs; otherwise the CPU in float32. Quantized folders
 (compressed-tensors, from `make quantize`) load through plain transformers; their dtype is left to
-the quantization config unless one is given. The tokenizer gets pad = eos when it has no pad
-token; the model is put in eval mode.
+the quantization config unless one is given. A LoRA adapter folder (PEFT's adapter_config.json
+and adapter weights, from a fine-tuning job) loads its base model (adapter_config's
+base_model_name_or_path: a local folder, absolute or relative to the adapter's) and merges the
+adapter into it, so it runs at the base model's speed; its own tokenizer wins when it has one.
+The tokenizer gets pad = eos when it has no pad token; the model is put in eval mode.
 """
 from __future__ import annotations
 
@@ -91,10 +94,33 @@ def _is_quantized(config_path: Path) -> bool:
         return False
 
 
+ADAPTER_CONFIG = "adapter_config.json"
+
+
+def adapter_base(path: Path) -> Path | None:
+    """The base model folder of a PEFT adapter folder; None when `path` is not an adapter."""
+    if (path / "config.json").is_file() or not (path / ADAPTER_CONFIG).is_file():
+        return None
+    try:
+        base = json.loads((path / ADAPTER_CONFIG).read_text(encoding="utf-8"))["base_model_name_or_path"]
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        raise ModelLoadError(f"{path / ADAPTER_CONFIG}: no readable base_model_name_or_path ({e})") from None
+    base_path = Path(str(base)).expanduser()
+    if not base_path.is_absolute():
+        base_path = (path / base_path) if (path / base_path).is_dir() else base_path
+    if not (base_path / "config.json").is_file():
+        raise ModelLoadError(f"{path} is a LoRA adapter of {base!r}, which is not a local model folder "
+                             "(nothing is downloaded: point base_model_name_or_path at one)")
+    return base_path
+
+
 def load(model_dir: str, device: str | None = None, dtype: str | None = None) -> LoadedModel:
     path = Path(model_dir).expanduser()
     if not path.is_dir():
         raise ModelLoadError(f"model folder not found: {path}")
+    base = adapter_base(path)
+    if base is not None:
+        return _load_adapter(path, base, device, dtype)
     if not (path / "config.json").is_file():
         raise ModelLoadError(f"{path} has no config.json: not a Hugging Face model folder "
                              "(make one with `make train` or `make quantize`)")
@@ -142,3 +168,22 @@ def load(model_dir: str, device: str | None = None, dtype: str | None = None) ->
     return LoadedModel(model=model, tokenizer=tokenizer, generation_config=generation_config,
                        name=path.resolve().name, context_length=context_length_of(model.config, tokenizer),
                        device=dev)
+
+
+def _load_adapter(path: Path, base: Path, device: str | None, dtype: str | None) -> LoadedModel:
+    from peft import PeftModel
+
+    loaded = load(str(base), device=device, dtype=dtype)
+    try:
+        merged = PeftModel.from_pretrained(loaded.model, str(path)).merge_and_unload()
+    except Exception as e:  # noqa: BLE001
+        raise ModelLoadError(f"cannot apply the adapter in {path} to {base}: {e}") from e
+    merged.eval()
+    tokenizer = loaded.tokenizer
+    if any((path / f).is_file() for f in ("tokenizer.json", "tokenizer_config.json")):
+        from transformers import AutoTokenizer
+        tokenizer = AutoTokenizer.from_pretrained(str(path))
+        if tokenizer.pad_token is None and tokenizer.eos_token is not None:
+            tokenizer.pad_token = tokenizer.eos_token
+    return LoadedModel(model=merged, tokenizer=tokenizer, generation_config=loaded.generation_config,
+                       name=path.resolve().name, context_length=loaded.context_length, device=loaded.device)

@@ -18,7 +18,8 @@ PURE = ["pipelines.core.records", "pipelines.core.rules", "pipelines.core.rule_s
         "pipelines.core.steps", "pipelines.core.manifest", "pipelines.sft.record_text", "pipelines.steps.custom",
         "pipelines.steps.html", "pipelines.steps.normalize", "pipelines.steps.script", "pipelines.steps.language",
         "pipelines.steps.quality", "pipelines.steps.sensitive", "pipelines.steps.sft_clean", "pipelines.steps.sft_filters",
-        "pipelines.steps.sft_label", "pipelines.steps.decontam", "pipelines.text.contamination", "training.manifest", "schemas.pretrain", "schemas.sft"]
+        "pipelines.steps.sft_label", "pipelines.steps.decontam", "pipelines.text.contamination", "training.manifest", "schemas.pretrain", "schemas.sft",
+        "evaluation.benchmarks", "evaluation.cmrc_metric", "evaluation.scores", "evaluation.tasks_index"]
 
 
 @pytest.mark.parametrize("module", PURE)
@@ -36,12 +37,12 @@ def _project_imports(path: Path) -> set[str]:
             found.add(node.module)
         elif isinstance(node, ast.Import):
             found.update(a.name for a in node.names)
-    return {m for m in found if m.split(".")[0] in ("pipelines", "schemas", "training", "quant", "serving")}
+    return {m for m in found if m.split(".")[0] in ("pipelines", "schemas", "training", "quant", "serving", "evaluation")}
 
 
 def test_no_import_circles_and_schemas_import_no_pipeline_code():
     files = {".".join(p.relative_to(REPO).with_suffix("").parts).removesuffix(".__init__"): p
-             for top in ("pipelines", "schemas", "training", "quant", "serving") for p in (REPO / top).rglob("*.py")}
+             for top in ("pipelines", "schemas", "training", "quant", "serving", "evaluation") for p in (REPO / top).rglob("*.py")}
     graph = {name: {m for m in _project_imports(path) if m in files} for name, path in files.items()}
     assert not any(m.startswith("pipelines") for name in graph if name.startswith("schemas") for m in graph[name])
     assert not any(m.startswith("pipelines.curator") for name in graph if not name.startswith("pipelines.curator")

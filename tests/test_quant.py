@@ -87,3 +87,24 @@ def test_eval_scores_the_same_tokens_and_stays_within_10_percent(trained, quanti
     assert q["size_bytes"] < fp["size_bytes"]
     printed = capsys.readouterr().out
     assert "perplexity" in printed and "size on disk" in printed
+
+
+def test_benchmark_tasks_score_the_quantized_model_beside_the_original(trained, quantized, tmp_path, monkeypatch):
+    from evaluation import run as eval_run
+    from evaluation.data import DATA_ENV
+    from tests.conftest import write_lines
+    from tests.test_evaluation import CMRC, PIQA
+
+    write_lines(tmp_path / "data" / "eval_piqa_en" / "sample.jsonl", PIQA)
+    write_lines(tmp_path / "data" / "eval_cmrc2018_zh" / "sample.jsonl", CMRC)
+    monkeypatch.setenv(DATA_ENV, str(tmp_path / "data"))
+    _, model_dir = trained
+    out, _ = quantized
+    assert eval_run.main(["--model", f"{model_dir},{out}", "--baseline", str(model_dir), "--limit", "20",
+                          "--out", str(tmp_path / "eval"), "--skip-missing-data"]) == 0
+    report = json.loads((tmp_path / "eval" / "eval.json").read_text(encoding="utf-8"))
+    assert [m["quantized"] for m in report["models"]] == [False, True]
+    tasks = {(r["model"], r["task"]) for r in report["results"]}
+    assert tasks == {(m, t) for m in ("model", "gptq") for t in ("tiger_piqa", "tiger_cmrc2018")}
+    assert "left out" in report["notes"][0] and "tiger_cmmlu" in report["notes"][0]
+    assert (tmp_path / "eval" / "eval.html").stat().st_size > 5000

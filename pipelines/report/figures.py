@@ -349,3 +349,38 @@ def heatmap(values: Sequence[Sequence[float | None]], row_labels: Sequence[str],
             ax.set_title(title, loc="left")
     width = 1.9 + cell[0] * len(col_labels) + 0.075 * max(len(str(r)) for r in row_labels)
     return _render(draw, min(width, 11.8), 1.2 + cell[1] * len(row_labels))
+
+
+# ---------------------------------------------------------------------------------- comparisons
+def grouped_bars(groups: Sequence[str], series: Mapping[str, Sequence[float | None]], title: str = "",
+                 ylabel: str = "", reference: float | None = None) -> str:
+    """Vertical bars: one cluster per group, one bar per series (a missing value leaves a gap),
+    each labelled with its value; a dashed line at `reference` (e.g. 1.0 = the baseline)."""
+    if not groups or not series:
+        return empty()
+    names = list(series)
+    width = 0.8 / len(names)
+    top = max([v for vs in series.values() for v in vs if v is not None] + [reference or 0, 1e-9])
+
+    def draw(fig):
+        ax = fig.subplots()
+        x = np.arange(len(groups))
+        for k, name in enumerate(names):
+            xs = x - 0.4 + width * (k + 0.5)
+            vals = series[name]
+            present = [(xi, v) for xi, v in zip(xs, vals) if v is not None]
+            if present:
+                ax.bar([p[0] for p in present], [p[1] for p in present], width=width * 0.92,
+                       color=PALETTE[k % len(PALETTE)], label=name)
+                for xi, v in present:
+                    ax.text(xi, v, f"{v:.2f}", ha="center", va="bottom", fontsize=7)
+        if reference is not None:
+            ax.axhline(reference, color=TARGET, linestyle="--", linewidth=1)
+        ax.set_xticks(x, list(groups), rotation=30 if len(groups) > 4 else 0, ha="right" if len(groups) > 4 else "center")
+        ax.set_ylim(0, top * 1.18)
+        ax.set_ylabel(ylabel)
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False, fontsize=8)
+        if title:
+            ax.set_title(title, loc="left")
+    return _render(draw, min(4.0 + 0.55 * len(groups) * max(1, len(names) / 2), 12.0), 3.6)

@@ -1,0 +1,261 @@
+"""The evaluation stage: task files over local benchmark data, lm-eval as the engine, scores
+checked against a hand computation on a tiny model, eval.json / eval.html, the browser view."""
+import json
+import math
+import os
+
+import pytest
+
+from evaluation import benchmarks, cmrc_metric
+from evaluation import run as eval_run
+from evaluation.data import DATA_ENV, BenchmarkDataError, read_jsonl, resolve
+from evaluation.scores import normalise
+from evaluation.tasks_index import all_tasks, parse_task_list
+from tests.conftest import SHARED, needs_shared, write_lines
+
+PIQA = [{"goal": "How do I dry wet shoes?", "sol1": "Stuff them with newspaper.", "sol2": "Fill them with water.", "label": 0},
+        {"goal": "To open a jar", "sol1": "twist the lid", "sol2": "paint the lid", "label": 0},
+        {"goal": "keep bread fresh", "sol1": "leave it in the sun", "sol2": "seal it in a bag", "label": 1},
+        {"goal": "cool a drink", "sol1": "add ice", "sol2": "add fire", "label": 0}]
+CMRC = [{"id": "T_0", "context": "老虎数据训练模型。服务问题回答你好世界。", "title": "t",
+         "qas": [{"id": "T_0_Q_0", "question": "训练什么？", "answers": [{"text": "模型", "answer_start": 6}] * 3},
+                 {"id": "T_0_Q_1", "question": "回答什么？", "answers": [{"text": "你好世界", "answer_start": 15},
+                                                                    {"text": "你好", "answer_start": -1}]}]},
+        {"id": "T_1", "context": "the quick brown fox jumps over a lazy dog", "title": "u",
+         "qas": [{"id": "T_1_Q_0", "question": "谁跳过？", "answers": [{"text": "fox", "answer_start": 16}]}]}]
+
+
+@pytest.fixture
+def mini_data(tmp_path, monkeypatch):
+    """Benchmark files written here, in the layout of ../shared/data, found through $EVAL_DATA."""
+    root = tmp_path / "benchmarks"
+    write_lines(root / "eval_piqa_en" / "sample.jsonl", PIQA)
+    write_lines(root / "eval_cmrc2018_zh" / "sample.jsonl", CMRC)
+    monkeypatch.setenv(DATA_ENV, str(root))
+    return root
+
+
+@pytest.fixture(scope="module")
+def tiny_model(tmp_path_factory):
+    from serving.tiny import build_tiny_model
+    # a long context, so that no prompt is truncated and the hand computation sees what lm-eval sees
+    return build_tiny_model(tmp_path_factory.mktemp("eval") / "tiny", context_length=2048)
+
+
+# ----------------------------------------------------------------------------- CMRC's official metric
+def test_cmrc_f1_is_the_longest_common_character_run_and_em_ignores_punctuation():
+    assert cmrc_metric.f1("北京大学", ["北京"]) == pytest.approx(2 * 0.5 * 1.0 / 1.5)
+    assert cmrc_metric.f1("大学北京", ["北京大学"]) == pytest.approx(0.5)       # a run, not a bag of characters
+    assert cmrc_metric.f1("无关", ["北京"]) == 0.0
+    assert cmrc_metric.f1("1998年", ["1998年", "1998"]) == 1.0                # best reference wins
+    assert cmrc_metric.segments("iPhone 8发布。") == ["iphone", "8", "发", "布"]
+    assert cmrc_metric.exact_match("《红楼梦》", ["红楼梦"]) == 1.0
+    assert cmrc_metric.exact_match("红楼", ["红楼梦"]) == 0.0
+    assert cmrc_metric.process_results({"answers": ["模型"]}, [" 模型\n后面"]) == {"em": 1.0, "f1": 1.0}
+
+
+# ----------------------------------------------------------------------------- data and tasks
+def test_local_files_become_rows_with_the_protocols_exclusions(tmp_path):
+    benchmarks.SKIPPED.clear()
+    rows = benchmarks.ocnli_rows([{"sentence1": "a", "sentence2": "b", "label": "neutral"},
+                                  {"sentence1": "a", "sentence2": "c", "label": "-"}], "ocnli.jsonl")
+    assert [r["gold"] for r in rows] == [1]
+    assert benchmarks.SKIPPED[("ocnli.jsonl", "label '-' (no majority)")] == 1
+    c3 = benchmarks.c3_rows([{"id": "1-1", "subset": "d", "document": ["甲", "乙"],
+                              "questions": [{"question": "q1", "choice": ["x", "y"], "answer": "y"},
+                                            {"question": "q2", "choice": ["x", "y"], "answer": "z"}]},
+                             {"id": "1-1", "subset": "m", "document": "丙",
+                              "questions": [{"question": "q", "choice": ["x", "y", "z"], "answer": "x"}]}], "c3")
+    assert [(r["id"], r["gold"]) for r in c3] == [("d-1-1-0", 1), ("m-1-1-0", 0)]    # ids repeat across subsets
+    assert c3[0]["document"] == "甲\n乙"
+    cmrc = benchmarks.cmrc_rows(CMRC, "cmrc")
+    assert len(cmrc) == 3 and cmrc[1]["answers"] == ["你好世界", "你好"]       # answer_start -1 kept: text scored
+
+
+def test_a_broken_or_missing_benchmark_file_is_named(tmp_path, monkeypatch):
+    bad = write_lines(tmp_path / "eval_piqa_en" / "sample.jsonl", [PIQA[0], "{not json", PIQA[1]])
+    with pytest.raises(BenchmarkDataError, match=r"sample\.jsonl:2: not valid JSON"):
+        read_jsonl(bad)
+    monkeypatch.setenv(DATA_ENV, str(tmp_path / "nowhere"))
+    with pytest.raises(BenchmarkDataError, match=r"not found.*EVAL_DATA"):
+        resolve("eval_piqa_en/sample.jsonl")
+    with pytest.raises(BenchmarkDataError, match=r"record 1: missing field\(s\) sol2"):
+        benchmarks.piqa_rows([{"goal": "g", "sol1": "a", "label": 0}], "piqa.jsonl")
+
+
+def test_seven_tasks_and_the_task_list_syntax():
+    tasks = all_tasks()
+    assert set(tasks) == {f"tiger_{b}" for b in ("cmmlu", "ceval", "c3", "ocnli", "cmrc2018", "piqa", "hellaswag")}
+    assert tasks["tiger_hellaswag"].primary_metric == "acc_norm" and tasks["tiger_cmrc2018"].primary_metric == "f1"
+    default = parse_task_list(None)
+    assert ("tiger_cmmlu", 5) in {(t.name, s) for t, s in default} and len(default) == 10
+    assert [(t.name, s) for t, s in parse_task_list("cmmlu:5,piqa")] == [("tiger_cmmlu", 5), ("tiger_piqa", 0)]
+    with pytest.raises(ValueError, match="unknown task 'mmlu'"):
+        parse_task_list("mmlu")
+    with pytest.raises(ValueError, match="no split to draw few-shot"):
+        parse_task_list("piqa:5")
+
+
+def test_same_subject_exemplars_come_first_n_from_the_items_subject():
+    from evaluation.tasks.utils import SameSubjectFirstN
+    dev = [{"subject": s, "i": i} for i, s in enumerate("aabbbab")]
+    sampler = SameSubjectFirstN(dev, rnd=0)
+    assert [d["i"] for d in sampler.sample(2, eval_doc={"subject": "b", "i": 99})] == [2, 3]
+    with pytest.raises(ValueError, match="has 3 exemplars for a"):
+        sampler.sample(5, eval_doc={"subject": "a", "i": 99})
+
+
+def test_normalised_scores_divide_by_the_baseline_and_skip_its_zeros():
+    rows = [{"model": m, "task": t, "shots": 0, "value": v} for m, t, v in
+            [("base", "tiger_piqa", 0.5), ("base", "tiger_cmrc2018", 0.0), ("sft", "tiger_piqa", 0.6),
+             ("sft", "tiger_cmrc2018", 0.2)]]
+    norm = normalise(rows, "base")
+    assert norm["sft"]["columns"] == {"piqa 0-shot": pytest.approx(1.2)}
+    assert norm["sft"]["average"] == pytest.approx(1.2) and norm["sft"]["left_out"] == ["cmrc2018 0-shot"]
+    assert norm["base"]["average"] == 1.0
+
+
+# ----------------------------------------------------------------------------- scores by hand
+def _loglikelihood(model, tokenizer, context: str, continuation: str) -> float:
+    """Sum of log p(continuation tokens | context), tokenised as lm-eval does: the whole string
+    encoded once, the continuation being the tokens after the context's."""
+    import torch
+    whole = tokenizer(context + continuation, add_special_tokens=False)["input_ids"]
+    n_ctx = len(tokenizer(context, add_special_tokens=False)["input_ids"])
+    with torch.no_grad():
+        logits = model(torch.tensor([whole])).logits[0].float().log_softmax(-1)
+    return sum(float(logits[i - 1, whole[i]]) for i in range(n_ctx, len(whole)))
+
+
+def test_piqa_and_cmrc_scores_match_a_hand_computation(mini_data, tiny_model, tmp_path):
+    import torch
+
+    from serving.loader import load
+    out = tmp_path / "eval"
+    assert eval_run.main(["--model", str(tiny_model), "--tasks", "piqa,cmrc2018", "--out", str(out),
+                          "--batch-size", "1"]) == 0
+    report = json.loads((out / "eval.json").read_text(encoding="utf-8"))
+    rows = {r["task"]: r for r in report["results"]}
+
+    lm = load(str(tiny_model), device="cpu")
+    acc, acc_norm = [], []
+    for doc in PIQA:
+        ctx, choices = f"Question: {doc['goal']}\nAnswer:", [doc["sol1"], doc["sol2"]]
+        ll = [_loglikelihood(lm.model, lm.tokenizer, ctx, " " + c) for c in choices]
+        acc.append(float(max(range(2), key=lambda i: ll[i]) == doc["label"]))
+        acc_norm.append(float(max(range(2), key=lambda i: ll[i] / len(c := choices[i])) == doc["label"]))
+    piqa = rows["tiger_piqa"]["metrics"]
+    assert piqa["acc"]["value"] == pytest.approx(sum(acc) / 4)
+    assert piqa["acc_norm"]["value"] == pytest.approx(sum(acc_norm) / 4)
+    assert rows["tiger_piqa"]["n"] == 4 and rows["tiger_piqa"]["value"] == piqa["acc_norm"]["value"]
+
+    em, f1 = [], []
+    for doc in benchmarks.cmrc_rows(CMRC, "cmrc"):
+        ids = lm.tokenizer(f"{doc['context']}\n问题：{doc['question']}\n答案：", return_tensors="pt")["input_ids"]
+        with torch.no_grad():
+            gen = lm.model.generate(ids, max_new_tokens=64, do_sample=False, pad_token_id=lm.tokenizer.pad_token_id)
+        text = lm.tokenizer.decode(gen[0, ids.shape[1]:], skip_special_tokens=True).split("\n")[0]
+        em.append(cmrc_metric.exact_match(text.strip(), doc["answers"]))
+        f1.append(cmrc_metric.f1(text.strip(), doc["answers"]))
+    cmrc = rows["tiger_cmrc2018"]["metrics"]
+    assert cmrc["em"]["value"] == pytest.approx(sum(em) / 3)
+    assert cmrc["f1"]["value"] == pytest.approx(sum(f1) / 3)
+    digest = rows["tiger_piqa"]["data_files"]["eval_piqa_en/sample.jsonl"]
+    assert digest.startswith("sha256:") and len(digest) == 7 + 64
+
+
+def test_missing_data_fails_clearly_or_is_left_out_when_asked(tmp_path, tiny_model, monkeypatch, capsys):
+    monkeypatch.setenv(DATA_ENV, str(tmp_path / "none"))
+    assert eval_run.main(["--model", str(tiny_model), "--tasks", "piqa", "--out", str(tmp_path / "o")]) == 2
+    assert "eval_piqa_en/sample.jsonl" in capsys.readouterr().err
+    assert eval_run.main(["--model", str(tiny_model), "--tasks", "piqa", "--out", str(tmp_path / "o"),
+                          "--skip-missing-data"]) == 0
+    assert not (tmp_path / "o" / "eval.json").exists()
+    assert eval_run.main(["--model", str(tmp_path / "no-model"), "--tasks", "nonesuch"]) == 2
+
+
+def test_a_lora_adapter_folder_is_evaluated_through_the_serving_loader(mini_data, tiny_model, tmp_path):
+    from peft import LoraConfig, get_peft_model
+    from transformers import AutoModelForCausalLM
+    import torch
+
+    base = AutoModelForCausalLM.from_pretrained(str(tiny_model))
+    peft_model = get_peft_model(base, LoraConfig(r=4, target_modules=["q_proj", "v_proj"], init_lora_weights=False))
+    adapter = tmp_path / "adapter"
+    peft_model.save_pretrained(str(adapter))
+    cfg = json.loads((adapter / "adapter_config.json").read_text())
+    cfg["base_model_name_or_path"] = os.path.relpath(tiny_model, adapter)     # relative to the adapter folder
+    (adapter / "adapter_config.json").write_text(json.dumps(cfg))
+
+    from serving.loader import load
+    merged = load(str(adapter), device="cpu")
+    ids = torch.tensor([[1, 5, 9, 12]])
+    with torch.no_grad():
+        assert not torch.allclose(merged.model(ids).logits, base.__class__.from_pretrained(str(tiny_model))(ids).logits)
+    out = tmp_path / "eval"
+    assert eval_run.main(["--model", f"{tiny_model},{adapter}", "--tasks", "piqa", "--out", str(out)]) == 0
+    report = json.loads((out / "eval.json").read_text(encoding="utf-8"))
+    assert [m["adapter"] for m in report["models"]] == [False, True]
+    assert set(report["normalised"]) == {"tiny", "adapter"}
+
+
+# ----------------------------------------------------------------------------- the whole suite, browser
+@pytest.fixture(scope="module")
+def full_suite(tiny_model, tmp_path_factory):
+    """All seven tasks at their shots on ../shared's files, LIMIT=20, two models side by side."""
+    if not (SHARED / "data").is_dir():
+        pytest.skip("../shared/data is not present")
+    from serving.tiny import build_tiny_model
+    other = build_tiny_model(tmp_path_factory.mktemp("eval2") / "other", seed=7)
+    out = tmp_path_factory.mktemp("eval-out")
+    os.environ.pop(DATA_ENV, None)
+    assert eval_run.main(["--model", str(other), "--baseline", str(tiny_model), "--limit", "20",
+                          "--out", str(out)]) == 0
+    return out
+
+
+@needs_shared
+def test_full_suite_with_limit_20_writes_every_task(full_suite):
+    report = json.loads((full_suite / "eval.json").read_text(encoding="utf-8"))
+    assert [m["name"] for m in report["models"]] == ["other", "tiny"] and report["baseline"] == "tiny"
+    for model in ("other", "tiny"):
+        rows = [r for r in report["results"] if r["model"] == model]
+        assert {r["task"] for r in rows} == set(all_tasks()) and len(rows) == 10
+        for r in rows:
+            assert r["n"] == 20 and r["version"] == 1.0 and r["data_files"] and r["seconds"] > 0
+            assert 0.0 <= r["value"] <= 1.0 and (r["stderr"] is None or math.isfinite(r["stderr"]))
+    assert report["normalised"]["tiny"]["average"] == 1.0
+    shots = {(r["task"], r["shots"]) for r in report["results"]}
+    assert ("tiger_cmmlu", 5) in shots and ("tiger_ceval", 0) in shots and ("tiger_c3", 5) in shots
+
+
+@needs_shared
+@pytest.mark.skipif(not (os.path.exists("/usr/bin/chromium") and os.path.exists("/usr/bin/chromedriver")),
+                    reason="needs Debian's chromium and chromium-driver")
+def test_eval_page_renders_its_table_and_chart_in_a_browser(full_suite, tmp_path):
+    webdriver = pytest.importorskip("selenium.webdriver")
+    from selenium.webdriver.chrome.service import Service
+    from selenium.webdriver.common.by import By
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = "/usr/bin/chromium"
+    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--window-size=1300,900"):
+        options.add_argument(arg)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+    try:
+        driver.get((full_suite / "eval.html").resolve().as_uri())
+        assert driver.title == "Evaluation"
+        svg = driver.find_element(By.CSS_SELECTOR, "#normalised figure.plot > svg")
+        assert svg.size["width"] > 300 and svg.size["height"] > 150
+        legend = svg.text
+        assert "tiny" in legend and "other" in legend and "average" in legend
+        rows = driver.find_elements(By.CSS_SELECTOR, "#scores tbody tr")
+        assert len(rows) == 10
+        assert "cmmlu 5-shot" in [r.find_elements(By.TAG_NAME, "td")[0].text for r in rows]
+        cards = [c.text for c in driver.find_elements(By.CSS_SELECTOR, "#summary .card .k")]
+        assert cards == ["other / tiny", "tiny / tiny"]
+        assert not [e for e in driver.get_log("browser") if e.get("level") == "SEVERE"]
+        assert driver.save_screenshot(str(tmp_path / "eval.png"))
+    finally:
+        driver.quit()
