@@ -33,11 +33,13 @@ TRAIN = [
 ]
 EVAL = [
     "lm-eval==0.4.13",           # the evaluation engine (evaluation/): tasks as YAML over local benchmark files
+    "nltk==3.10.4",              # CMRC 2018's official scorer segments non-Chinese runs with NLTK's tokenizer
 ]
 SERVE = [
     "fastapi==0.165.0",          # the OpenAI-compatible HTTP API and the chat page
     "uvicorn==0.54.0",
     "prometheus-client==0.26.0", # GET /metrics
+    "python-multipart==0.0.34",  # POST /v1/files (multipart uploads)
 ]
 DASK = ["dask[distributed]==2026.8.0"]  # Beam's Dask runner over a dask.distributed cluster (make cluster)
 DEV = ["pytest==9.2.0", "pytest-xdist==3.8.0", "psutil==7.2.2", "selenium==4.51.0", "hypothesis==6.170.27",

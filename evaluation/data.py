@@ -42,7 +42,7 @@ def read_jsonl(path: Path) -> list[dict]:
             try:
                 row = json.loads(line)
             except ValueError as e:
-                raise BenchmarkDataError(f"{path}:{n}: not valid JSON ({e.msg} at column {e.colno})") from None
+                raise BenchmarkDataError(f"{path}:{n}: not valid JSON ({e.msg} at character {e.pos + 1})") from None
             if not isinstance(row, dict):
                 raise BenchmarkDataError(f"{path}:{n}: expected a JSON object, got {type(row).__name__}")
             rows.append(row)

@@ -47,8 +47,10 @@ def build_html(report: dict) -> str:
         cards([(f"{name} / {report['baseline']}",
                 "n/a" if norm.get(name, {}).get("average") is None else f"{norm[name]['average']:.3f}",
                 (norm.get(name, {}).get("average") or 1.0) < 1.0) for name in names]),
-        note("Each card is the mean, over the task columns, of the model's headline score divided by the "
-             "baseline's on the same column (1.0 = as good as the baseline), as the TigerBot report shows it."),
+        note("Each card is the model's headline score divided by the baseline's on the same column, averaged "
+             "(each benchmark weighs once: its 0- and 5-shot columns are averaged first); 1.0 = as good as the "
+             "baseline, as the TigerBot report shows it. Prompts longer than a model's context are cut from the "
+             "left (lm-eval's behaviour): the Runs table gives each model's context length."),
         facts([("baseline", report["baseline"]), ("items per task", report["limit"] or "all"),
                ("engine", report["engine"]), ("benchmark data", report["data_root"]),
                ("chat template", "yes" if report.get("chat_template") else "no"), ("created", report["created"])]))

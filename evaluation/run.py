@@ -46,7 +46,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                     help="leave out (with a note) the tasks whose files are missing, instead of failing")
     ap.add_argument("--seed", type=int, default=1234, help="few-shot sampling seed")
     args = ap.parse_args(argv)
-    args.model = [m for item in args.model for m in item.split(",") if m.strip()]
+    args.model = [m.strip() for item in args.model for m in item.split(",") if m.strip()]
+    if not args.model:
+        ap.error("--model names no folder")
     if args.limit is not None and args.limit < 1:
         ap.error("--limit must be at least 1")
     return args
@@ -59,15 +61,25 @@ def _quiet_lm_eval() -> None:
 
 
 def model_names(paths: list[str]) -> dict[str, str]:
-    """Path -> display name: the folder name, or more of the path when two folders share a name."""
+    """Resolved path -> display name: the folder name, or more of the path when two folders share a name."""
     names = {}
     for p in paths:
-        parts = Path(p).resolve().parts
+        parts = [x for x in Path(p).parts if x != "/"]
         depth = 1
-        while any(Path(q).resolve().parts[-depth:] == parts[-depth:] for q in paths if q != p) and depth < len(parts):
+        while any(Path(q).parts[-depth:] == Path(p).parts[-depth:] for q in paths if q != p) and depth < len(parts):
             depth += 1
         names[p] = "/".join(parts[-depth:])
     return names
+
+
+def check_data(runs) -> list[str]:
+    """Every task's rows built once before any model loads, so a bad file fails fast; returns notes
+    on the items the benchmarks' protocols leave out."""
+    from evaluation import benchmarks
+    benchmarks.SKIPPED.clear()
+    for task in dict.fromkeys(t for t, _ in runs):
+        benchmarks.load_rows(task.benchmark, **task.dataset_kwargs)
+    return [f"{where}: {n} item(s) left out, {reason}" for (where, reason), n in sorted(benchmarks.SKIPPED.items())]
 
 
 def neutral_generation_config(model) -> None:
@@ -141,9 +153,15 @@ def main(argv: list[str] | None = None) -> int:
 
     from serving.loader import ModelLoadError
 
-    paths = list(dict.fromkeys(args.model + ([args.baseline] if args.baseline else [])))
+    try:
+        notes += check_data(runs)
+    except BenchmarkDataError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    resolved = {m: str(Path(m).resolve()) for m in args.model + ([args.baseline] if args.baseline else [])}
+    paths = list(dict.fromkeys(resolved.values()))
     names = model_names(paths)
-    baseline = names[args.baseline or args.model[0]]
+    baseline = names[resolved[args.baseline or args.model[0]]]
     task_manager = TaskManager(include_path=str(TASKS_DIR), include_defaults=False)
     models, rows = [], []
     for path in paths:

@@ -31,8 +31,9 @@ def result_row(model: str, task: str, shots: int, primary: str, lm_eval_result: 
 
 
 def normalise(rows: Sequence[dict], baseline: str) -> dict[str, dict]:
-    """{model: {"columns": {column: score / baseline score}, "average": mean of those}}.
-    A column whose baseline score is 0 (or missing) has no ratio and stays out of the average."""
+    """{model: {"columns": {column: score / baseline score}, "average": ...}}. The average weighs
+    every benchmark once: the mean of its columns' ratios (e.g. 0- and 5-shot), then the mean over
+    benchmarks. A column whose baseline score is 0 (or missing) has no ratio and stays out."""
     base = {column(r): r["value"] for r in rows if r["model"] == baseline}
     out: dict[str, dict] = {}
     for r in rows:
@@ -43,6 +44,9 @@ def normalise(rows: Sequence[dict], baseline: str) -> dict[str, dict]:
         else:
             entry["left_out"].append(column(r))
     for entry in out.values():
-        ratios = list(entry["columns"].values())
-        entry["average"] = sum(ratios) / len(ratios) if ratios else None
+        per_task: dict[str, list[float]] = {}
+        for col, ratio in entry["columns"].items():
+            per_task.setdefault(col.split(" ")[0], []).append(ratio)
+        means = [sum(r) / len(r) for r in per_task.values()]
+        entry["average"] = sum(means) / len(means) if means else None
     return out

@@ -2,7 +2,7 @@
 tasks exist, the shots each defines, its headline metric, the files it reads."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -29,6 +29,7 @@ class TaskInfo:
     files: tuple[str, ...]          # data-folder-relative paths it reads
     version: float
     few_shot: bool                  # has a split to draw exemplars from
+    dataset_kwargs: dict = field(default_factory=dict, hash=False, compare=False)   # what its loader is called with
 
     @property
     def benchmark(self) -> str:
@@ -56,7 +57,8 @@ def all_tasks() -> dict[str, TaskInfo]:
         files = tuple(kwargs.get("files", {}).values()) + ((kwargs["mapping"],) if kwargs.get("mapping") else ())
         tasks[cfg["task"]] = TaskInfo(name=cfg["task"], shots=tuple(meta.get("shots", [0])),
                                       primary_metric=meta["primary_metric"], files=files,
-                                      version=float(meta.get("version", 0)), few_shot=bool(cfg.get("fewshot_split")))
+                                      version=float(meta.get("version", 0)), few_shot=bool(cfg.get("fewshot_split")),
+                                      dataset_kwargs=kwargs)
     return tasks
 
 

@@ -3,6 +3,7 @@ checked against a hand computation on a tiny model, eval.json / eval.html, the b
 import json
 import math
 import os
+import re
 
 import pytest
 
@@ -49,6 +50,8 @@ def test_cmrc_f1_is_the_longest_common_character_run_and_em_ignores_punctuation(
     assert cmrc_metric.f1("无关", ["北京"]) == 0.0
     assert cmrc_metric.f1("1998年", ["1998年", "1998"]) == 1.0                # best reference wins
     assert cmrc_metric.segments("iPhone 8发布。") == ["iphone", "8", "发", "布"]
+    assert cmrc_metric.segments("2008-11-12") == ["20081112"] and cmrc_metric.segments("364.6公里")[0] == "364.6"
+    assert cmrc_metric.exact_match("他…说", ["他说"]) == 0.0                   # the official list has "……", not "…"
     assert cmrc_metric.exact_match("《红楼梦》", ["红楼梦"]) == 1.0
     assert cmrc_metric.exact_match("红楼", ["红楼梦"]) == 0.0
     assert cmrc_metric.process_results({"answers": ["模型"]}, [" 模型\n后面"]) == {"em": 1.0, "f1": 1.0}
@@ -57,19 +60,39 @@ def test_cmrc_f1_is_the_longest_common_character_run_and_em_ignores_punctuation(
 # ----------------------------------------------------------------------------- data and tasks
 def test_local_files_become_rows_with_the_protocols_exclusions(tmp_path):
     benchmarks.SKIPPED.clear()
-    rows = benchmarks.ocnli_rows([{"sentence1": "a", "sentence2": "b", "label": "neutral"},
-                                  {"sentence1": "a", "sentence2": "c", "label": "-"}], "ocnli.jsonl")
-    assert [r["gold"] for r in rows] == [1]
+    rows = benchmarks.build([{"sentence1": "a", "sentence2": "b。", "label": "neutral"},
+                             {"sentence1": "a", "sentence2": "c", "label": "-"}], "ocnli.jsonl", benchmarks.ocnli_item)
+    assert [(r["hypothesis"], r["gold"]) for r in rows] == [("b", 1)]
     assert benchmarks.SKIPPED[("ocnli.jsonl", "label '-' (no majority)")] == 1
-    c3 = benchmarks.c3_rows([{"id": "1-1", "subset": "d", "document": ["甲", "乙"],
-                              "questions": [{"question": "q1", "choice": ["x", "y"], "answer": "y"},
-                                            {"question": "q2", "choice": ["x", "y"], "answer": "z"}]},
-                             {"id": "1-1", "subset": "m", "document": "丙",
-                              "questions": [{"question": "q", "choice": ["x", "y", "z"], "answer": "x"}]}], "c3")
+    c3 = benchmarks.build([{"id": "1-1", "subset": "d", "document": ["甲", "乙"],
+                            "questions": [{"question": "q1", "choice": ["x", "y"], "answer": "y"}]},
+                           {"id": "1-1", "subset": "m", "document": "丙",
+                            "questions": [{"question": "q", "choice": ["x", "y", "z"], "answer": "x"}]}], "c3",
+                          benchmarks.c3_item)
     assert [(r["id"], r["gold"]) for r in c3] == [("d-1-1-0", 1), ("m-1-1-0", 0)]    # ids repeat across subsets
     assert c3[0]["document"] == "甲\n乙"
-    cmrc = benchmarks.cmrc_rows(CMRC, "cmrc")
+    cmrc = benchmarks.build(CMRC, "cmrc", benchmarks.cmrc_item)
     assert len(cmrc) == 3 and cmrc[1]["answers"] == ["你好世界", "你好"]       # answer_start -1 kept: text scored
+
+
+@pytest.mark.parametrize("item, row, message", [
+    (benchmarks.piqa_item, {"goal": "g", "sol1": "a", "sol2": "b", "label": "x"}, "'label' must be an integer 0-1"),
+    (benchmarks.piqa_item, {"goal": "g", "sol1": "a", "sol2": "b", "label": 2}, "'label' is 2, but there are 2 choices"),
+    (benchmarks.hellaswag_item, {"context": "c", "endings": "abcd", "label": 0}, "'endings' must be a list"),
+    (benchmarks.c3_item, {"document": "d", "questions": [{"choice": ["a", "b"], "answer": "a"}]}, "missing field"),
+    (benchmarks.cmrc_item, {"context": "c", "qas": [{"question": "q", "answers": "x"}]}, "'answers' must be a list"),
+    (benchmarks.ocnli_item, {"sentence1": "a", "sentence2": "b", "label": 1}, "'label' must be one of"),
+    (benchmarks.piqa_item, ["not", "an", "object"], "expected a JSON object"),
+])
+def test_a_record_not_in_its_benchmarks_format_is_named_with_file_record_and_field(item, row, message):
+    good = [PIQA[0]] if item is benchmarks.piqa_item else []
+    with pytest.raises(BenchmarkDataError, match=rf"f\.jsonl record {len(good) + 1}: .*" + re.escape(message)):
+        benchmarks.build(good + [row], "f.jsonl", item)
+
+
+def test_an_empty_benchmark_file_is_an_error():
+    with pytest.raises(BenchmarkDataError, match="no item to score"):
+        benchmarks.build([], "f.jsonl", benchmarks.piqa_item)
 
 
 def test_a_broken_or_missing_benchmark_file_is_named(tmp_path, monkeypatch):
@@ -80,7 +103,7 @@ def test_a_broken_or_missing_benchmark_file_is_named(tmp_path, monkeypatch):
     with pytest.raises(BenchmarkDataError, match=r"not found.*EVAL_DATA"):
         resolve("eval_piqa_en/sample.jsonl")
     with pytest.raises(BenchmarkDataError, match=r"record 1: missing field\(s\) sol2"):
-        benchmarks.piqa_rows([{"goal": "g", "sol1": "a", "label": 0}], "piqa.jsonl")
+        benchmarks.build([{"goal": "g", "sol1": "a", "label": 0}], "piqa.jsonl", benchmarks.piqa_item)
 
 
 def test_seven_tasks_and_the_task_list_syntax():
@@ -105,6 +128,30 @@ def test_same_subject_exemplars_come_first_n_from_the_items_subject():
         sampler.sample(5, eval_doc={"subject": "a", "i": 99})
 
 
+def test_five_shot_cmmlu_prompts_hold_the_items_own_subjects_exemplars(tmp_path, monkeypatch):
+    """Through lm-eval's own prompt building, for an item whose subject is not the file's first."""
+    from lm_eval.tasks import TaskManager
+
+    from evaluation.tasks_index import TASKS_DIR
+    root = tmp_path / "data"
+    item = lambda s, i, a: {"subject": s, "idx": i, "Question": f"{s} question {i}", "A": "a", "B": "b", "C": "c",
+                            "D": "d", "Answer": a}
+    write_lines(root / "eval_cmmlu_zh" / "sample.jsonl", [item("agronomy", 0, "A"), item("anatomy", 0, "B")])
+    write_lines(root / "eval_cmmlu_zh" / "dev.jsonl", [item(s, i, "C") for s in ("agronomy", "anatomy") for i in range(5)])
+    (root / "eval_cmmlu_zh" / "subject_mapping.json").write_text(json.dumps(
+        {"agronomy": {"name_zh": "农学"}, "anatomy": {"name_zh": "解剖学"}}, ensure_ascii=False), encoding="utf-8")
+    monkeypatch.setenv(DATA_ENV, str(root))
+    task = TaskManager(include_path=str(TASKS_DIR), include_defaults=False).load_task_or_group(["tiger_cmmlu"])["tiger_cmmlu"]
+    task.set_fewshot_seed(1)
+    anatomy = [d for d in task.eval_docs if d["subject"] == "anatomy"][0]
+    prompt = task.fewshot_context(anatomy, 5)
+    assert prompt.startswith("以下是关于解剖学的单项选择题")
+    assert [f"anatomy question {i}" in prompt for i in range(5)] == [True] * 5 and "agronomy" not in prompt
+    assert prompt.count("答案： C") == 5 and prompt.endswith("anatomy question 0\nA. a\nB. b\nC. c\nD. d\n答案：")
+    with pytest.raises(ValueError, match="has 5 exemplars for anatomy"):
+        task.fewshot_context(anatomy, 6)
+
+
 def test_normalised_scores_divide_by_the_baseline_and_skip_its_zeros():
     rows = [{"model": m, "task": t, "shots": 0, "value": v} for m, t, v in
             [("base", "tiger_piqa", 0.5), ("base", "tiger_cmrc2018", 0.0), ("sft", "tiger_piqa", 0.6),
@@ -113,6 +160,9 @@ def test_normalised_scores_divide_by_the_baseline_and_skip_its_zeros():
     assert norm["sft"]["columns"] == {"piqa 0-shot": pytest.approx(1.2)}
     assert norm["sft"]["average"] == pytest.approx(1.2) and norm["sft"]["left_out"] == ["cmrc2018 0-shot"]
     assert norm["base"]["average"] == 1.0
+    both = rows + [{"model": "base", "task": "tiger_cmmlu", "shots": s, "value": 0.5} for s in (0, 5)] + \
+        [{"model": "sft", "task": "tiger_cmmlu", "shots": 0, "value": 1.0}, {"model": "sft", "task": "tiger_cmmlu", "shots": 5, "value": 0.5}]
+    assert normalise(both, "base")["sft"]["average"] == pytest.approx((1.2 + 1.5) / 2)   # each benchmark weighs once
 
 
 # ----------------------------------------------------------------------------- scores by hand
@@ -150,7 +200,7 @@ def test_piqa_and_cmrc_scores_match_a_hand_computation(mini_data, tiny_model, tm
     assert rows["tiger_piqa"]["n"] == 4 and rows["tiger_piqa"]["value"] == piqa["acc_norm"]["value"]
 
     em, f1 = [], []
-    for doc in benchmarks.cmrc_rows(CMRC, "cmrc"):
+    for doc in benchmarks.build(CMRC, "cmrc", benchmarks.cmrc_item):
         ids = lm.tokenizer(f"{doc['context']}\n问题：{doc['question']}\n答案：", return_tensors="pt")["input_ids"]
         with torch.no_grad():
             gen = lm.model.generate(ids, max_new_tokens=64, do_sample=False, pad_token_id=lm.tokenizer.pad_token_id)

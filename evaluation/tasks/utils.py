@@ -6,6 +6,7 @@ from __future__ import annotations
 from functools import partial
 
 from lm_eval.api.samplers import FirstNSampler
+from lm_eval.api.task import ConfigurableTask
 
 from evaluation import benchmarks
 from evaluation.cmrc_metric import process_results as cmrc_process_results  # noqa: F401
@@ -20,11 +21,36 @@ load_hellaswag = partial(benchmarks.load, "hellaswag")
 
 
 class SameSubjectFirstN(FirstNSampler):
-    """CMMLU's and C-Eval's protocol: the first n dev exemplars *of the test item's subject*."""
+    """CMMLU's and C-Eval's protocol: the first n dev exemplars *of the test item's subject*.
+    lm-eval hands a sampler the item only when exemplars come from the test split itself, so
+    SubjectFewShotTask tells it the item (`current`) before each prompt is built."""
+
+    current = None
 
     def sample(self, n: int, eval_doc=None, df=None, **kwargs):
-        pool = [d for d in self.df if d != eval_doc and (eval_doc is None or d["subject"] == eval_doc["subject"])]
+        eval_doc = eval_doc if eval_doc is not None else self.current
+        if eval_doc is None:
+            raise ValueError("same-subject exemplars need the test item; use this sampler with SubjectFewShotTask")
+        pool = [d for d in self.df if d != eval_doc and d["subject"] == eval_doc["subject"]]
         if len(pool) < n:
-            subject = eval_doc["subject"] if eval_doc else "any subject"
+            subject = eval_doc["subject"]
             raise ValueError(f"{n}-shot asked for, but the dev split has {len(pool)} exemplars for {subject}")
         return pool[:n]
+
+
+class SubjectFewShotTask(ConfigurableTask):
+    """A YAML task whose few-shot sampler sees the item it builds the prompt for (one prompt at a
+    time: lm-eval builds contexts sequentially)."""
+
+    def __init__(self, config: dict | None = None, **kwargs):
+        super().__init__(config={k: v for k, v in (config or {}).items() if k != "class"}, **kwargs)
+
+    def fewshot_context(self, doc, num_fewshot, *args, **kwargs):
+        sampler = getattr(self, "sampler", None)
+        if sampler is not None:
+            sampler.current = doc
+        try:
+            return super().fewshot_context(doc, num_fewshot, *args, **kwargs)
+        finally:
+            if sampler is not None:
+                sampler.current = None
