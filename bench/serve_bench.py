@@ -77,9 +77,10 @@ def burst(url: str, conc: int, n: int, max_tokens: int) -> dict:
     import httpx
 
     client = httpx.Client(timeout=300, limits=httpx.Limits(max_connections=conc + 4))
+    model = client.get(f"{url}/v1/models").json()["data"][0]["id"]      # the server answers only for its models
 
     def one(i):
-        body = {"model": "m", "prompt": PROMPTS[i % len(PROMPTS)], "max_tokens": max_tokens, "temperature": 0,
+        body = {"model": model, "prompt": PROMPTS[i % len(PROMPTS)], "max_tokens": max_tokens, "temperature": 0,
                 "ignore_eos": True}
         t0 = time.perf_counter()
         try:

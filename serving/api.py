@@ -12,15 +12,25 @@ body over --max-body-bytes (1 MB), 415 for a JSON route called without applicati
 Host the server does not answer (the loopback names when bound to loopback), 429 when more than
 max_concurrent generations are in flight, 500 when one generation fails (the others go on), 503 while
 loading. No CORS headers unless --cors-origins names origins. Tokenization runs off the event loop.
-Extensions to OpenAI's request fields: repetition_penalty, min_tokens, ignore_eos (n must be 1;
-logprobs are not produced). A client that disconnects, streaming or not, has its generation cancelled and its
-slot freed.
+Extensions to OpenAI's request fields: repetition_penalty, min_tokens, ignore_eos. A request field the
+server does not implement gets 400 naming it (serving/validation.py: SUPPORTED); a `model` it does not
+serve gets 404 model_not_found. A client that disconnects, streaming or not, has its generation
+cancelled and its slot freed.
+
+With a data folder (--data-dir, default out/serving): API keys (serving/keys.py; required on /v1/*
+once one exists, and always when bound to a non-loopback address), per-key rate limits, and
+fine-tuning (serving/finetune/: /v1/files, /v1/fine_tuning/jobs, a worker process). A fine-tuned
+model `ft:<base>:<suffix>:<job>` is its LoRA adapter merged into a copy of the base on first use
+(then as fast as the base); up to --max-adapters of them stay loaded, least recently used first out.
 """
 from __future__ import annotations
 
 import argparse
 import asyncio
 import json
+import os
+import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -34,10 +44,11 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from serving import validation as v
 from serving.engine import EngineBusy, GenerationEngine, SamplingParams
 from serving.guards import RequestGuards, default_allowed_hosts, error_body
+from serving.models import ModelRegistry
 from training.sft_format import render_prompt
 
 STATIC = Path(__file__).resolve().parent / "static"
-JSON_ROUTES = frozenset({"/v1/chat/completions", "/v1/completions"})
+JSON_ROUTES = frozenset({"/v1/chat/completions", "/v1/completions", "/v1/fine_tuning/jobs"})
 KNOWN_ROUTES = JSON_ROUTES | {"/v1/models", "/health", "/metrics", "/"}
 
 
@@ -74,6 +85,26 @@ def refuse_if_surely_too_long(text_bytes: int, lm, token_bytes: int, param: str)
                    f"{lm.context_length}", param)
 
 
+def _token_entry(tok, token_id: int, logprob: float) -> dict:
+    text = tok.decode([token_id])
+    return {"token": text, "logprob": logprob, "bytes": list(text.encode("utf-8"))}
+
+
+def logprobs_object(tok, ids: list[int], logprobs: list, chat: bool) -> dict:
+    """OpenAI's logprobs: chat {"content": [{token, logprob, bytes, top_logprobs}]}, completions
+    {tokens, token_logprobs, top_logprobs, text_offset}."""
+    if chat:
+        return {"content": [{**_token_entry(tok, t, lp), "top_logprobs": [_token_entry(tok, i, l) for i, l in top]}
+                            for t, (lp, top) in zip(ids, logprobs)], "refusal": None}
+    tokens = [tok.decode([t]) for t in ids]
+    offsets, at = [], 0
+    for piece in tokens:
+        offsets.append(at)
+        at += len(piece)
+    return {"tokens": tokens, "token_logprobs": [lp for lp, _ in logprobs],
+            "top_logprobs": [{tok.decode([i]): l for i, l in top} for _, top in logprobs], "text_offset": offsets}
+
+
 class Metrics:
     def __init__(self, state: "State"):
         from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
@@ -108,18 +139,34 @@ class State:
 
 
 def create_app(loaded: Any, max_concurrent: int = 32, max_batch_size: int = 16, max_body_bytes: int = 1 << 20,
-               allowed_hosts: frozenset[str] | None = None, cors_origins: list[str] | None = None) -> FastAPI:
+               allowed_hosts: frozenset[str] | None = None, cors_origins: list[str] | None = None,
+               data_dir: str | Path | None = None, keys_required: bool = False, rate_limit: int = 0,
+               base_dir: str | Path | None = None, run_worker: bool = True, max_adapters: int = 2,
+               worker_args: list[str] | None = None) -> FastAPI:
     """`loaded`: a serving.loader.LoadedModel, a model folder (loaded in a background thread at
     startup), or a callable returning a LoadedModel (likewise). /health answers 503 until ready.
     allowed_hosts: the Host names answered (None: any); cors_origins: origins given CORS headers
-    (none by default)."""
+    (none by default). data_dir: the folder of keys, files and fine-tuning jobs (None: no keys, no
+    fine-tuning); base_dir: the base model's folder for fine-tuning jobs (default: `loaded` when it
+    is a folder); run_worker: start the job worker process (stopped with the app, by its pid)."""
     state = State()
     metrics = Metrics(state)
+    key_store = store = None
+    if data_dir is not None:
+        from serving.finetune.store import Store
+        from serving.keys import KeyStore
+        store = Store(data_dir)
+        key_store = KeyStore(store.paths.db)
+    base_dir = base_dir or (loaded if isinstance(loaded, (str, Path)) else None)
+    registry = ModelRegistry(store, max_adapters=max_adapters,
+                             engine_factory=lambda lm: GenerationEngine(lm, max_batch_size=max_batch_size,
+                                                                        max_concurrent=max_concurrent))
 
     def ready(lm) -> None:
         state.token_bytes = longest_token_bytes(lm.tokenizer)
         state.engine = GenerationEngine(lm, max_batch_size=max_batch_size, max_concurrent=max_concurrent)
         state.loaded = lm
+        registry.set_base(lm, state.engine)
 
     def load_in_background() -> None:
         try:
@@ -134,13 +181,32 @@ def create_app(loaded: Any, max_concurrent: int = 32, max_batch_size: int = 16, 
 
     from contextlib import asynccontextmanager
 
+    def start_worker() -> subprocess.Popen | None:
+        if store is None or not run_worker or base_dir is None:
+            return None
+        name = Path(base_dir).resolve().name
+        log = open(store.paths.root / "worker.log", "ab")
+        return subprocess.Popen([sys.executable, "-m", "serving.finetune.worker", "--data-dir", str(store.paths.root),
+                                 "--base", f"{name}={Path(base_dir).resolve()}", "--parent", str(os.getpid()),
+                                 *(worker_args or [])], stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+
     @asynccontextmanager
     async def lifespan(app):
         if isinstance(loaded, (str, Path)) or callable(loaded):
             threading.Thread(target=load_in_background, name="model-loader", daemon=True).start()
         else:
             ready(loaded)
+        app.state.worker = start_worker()
         yield
+        worker = app.state.worker
+        if worker is not None:              # stopped by its own pid
+            worker.terminate()
+            try:
+                worker.wait(15)
+            except subprocess.TimeoutExpired:
+                worker.kill()
+                worker.wait(5)
+        registry.shutdown()
         if state.engine is not None:
             state.engine.shutdown()
 
@@ -187,6 +253,9 @@ def create_app(loaded: Any, max_concurrent: int = 32, max_batch_size: int = 16, 
                 metrics.requests.labels(path, str(status["code"])).inc()
 
     app.add_middleware(_CountRequests)
+    if key_store is not None:
+        from serving.auth import ApiKeyAuth
+        app.add_middleware(ApiKeyAuth, store=key_store, always_required=keys_required, rate_per_minute=rate_limit)
     app.add_middleware(RequestGuards, json_routes=JSON_ROUTES, max_body_bytes=max_body_bytes, allowed_hosts=allowed_hosts)
     if cors_origins:
         from fastapi.middleware.cors import CORSMiddleware
@@ -214,11 +283,30 @@ def create_app(loaded: Any, max_concurrent: int = 32, max_batch_size: int = 16, 
         return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
     @app.get("/v1/models")
-    async def models():
+    async def models(request: Request):
         engine_or_503()
         lm = state.loaded
-        return {"object": "list", "data": [{"id": lm.name, "object": "model", "created": state.created,
-                                            "owned_by": "local", "context_length": lm.context_length}]}
+        data = [{"id": lm.name, "object": "model", "created": state.created, "owned_by": "local",
+                 "context_length": lm.context_length}]
+        for name, created, _base in registry.fine_tuned(caller(request)):
+            data.append({"id": name, "object": "model", "created": created, "owned_by": "user",
+                         "parent": lm.name, "context_length": lm.context_length})
+        return {"object": "list", "data": data}
+
+    def caller(request: Request) -> str:
+        return getattr(request.state, "api_key", "")
+
+    async def model_for(request: Request, body: dict):
+        """The (LoadedModel, engine) the body's `model` names, or 404 model_not_found."""
+        engine_or_503()
+        name = body.get("model")
+        if not isinstance(name, str) or not name:
+            raise _bad("'model' must name a served model (GET /v1/models lists them)", "model")
+        found = await registry.get(name, caller(request))
+        if found is None:
+            raise APIError(404, f"The model '{name}' does not exist or you do not have access to it",
+                           "model", code="model_not_found")
+        return found
 
     async def body_of(request: Request) -> dict:
         try:
@@ -229,8 +317,8 @@ def create_app(loaded: Any, max_concurrent: int = 32, max_batch_size: int = 16, 
             raise _bad("the request body must be a JSON object")
         return body
 
-    def render_chat(clean: list[dict]) -> list[int]:
-        tok = state.loaded.tokenizer
+    def render_chat(clean: list[dict], lm) -> list[int]:
+        tok = lm.tokenizer
         if getattr(tok, "chat_template", None):
             text = tok.apply_chat_template(clean, add_generation_prompt=True, tokenize=False)
         else:
@@ -245,32 +333,35 @@ def create_app(loaded: Any, max_concurrent: int = 32, max_batch_size: int = 16, 
 
     @app.post("/v1/chat/completions")
     async def chat_completions(request: Request):
-        engine = engine_or_503()
+        engine_or_503()
         body = await body_of(request)
+        checked(v.unsupported, body, True)
+        lm, engine = await model_for(request, body)
         clean = checked(v.messages, body)
-        refuse_if_surely_too_long(sum(len(m["content"].encode("utf-8")) for m in clean), state.loaded, state.token_bytes,
+        refuse_if_surely_too_long(sum(len(m["content"].encode("utf-8")) for m in clean), lm, state.token_bytes,
                                   "messages")
         # Tokenizing a long prompt is CPU work: off the event loop, so /health and streams stay live.
-        prompt_ids = await asyncio.to_thread(render_chat, clean)
-        return await generate(request, engine, body, prompt_ids, chat=True)
+        prompt_ids = await asyncio.to_thread(render_chat, clean, lm)
+        return await generate(request, lm, engine, body, prompt_ids, chat=True)
 
     @app.post("/v1/completions")
     async def completions(request: Request):
-        engine = engine_or_503()
+        engine_or_503()
         body = await body_of(request)
-        prompt = checked(v.prompt, body, vocab_size(state.loaded))
+        checked(v.unsupported, body, False)
+        lm, engine = await model_for(request, body)
+        prompt = checked(v.prompt, body, vocab_size(lm))
         if isinstance(prompt, str):
-            refuse_if_surely_too_long(len(prompt.encode("utf-8")), state.loaded, state.token_bytes, "prompt")
-            tok = state.loaded.tokenizer
+            refuse_if_surely_too_long(len(prompt.encode("utf-8")), lm, state.token_bytes, "prompt")
+            tok = lm.tokenizer
             prompt_ids = await asyncio.to_thread(lambda: tok(prompt, add_special_tokens=False)["input_ids"])
         else:
             prompt_ids = prompt
         if not prompt_ids:
             raise _bad("'prompt' tokenizes to nothing", "prompt")
-        return await generate(request, engine, body, prompt_ids, chat=False)
+        return await generate(request, lm, engine, body, prompt_ids, chat=False)
 
-    def sampling(body: dict, prompt_len: int) -> tuple[SamplingParams, list[str]]:
-        lm = state.loaded
+    def sampling(body: dict, prompt_len: int, lm) -> tuple[SamplingParams, list[str]]:
         gc = lm.generation_config
         ctx = lm.context_length
         sample_default = bool(getattr(gc, "do_sample", False))
@@ -278,8 +369,6 @@ def create_app(loaded: Any, max_concurrent: int = 32, max_batch_size: int = 16, 
         top_p = v.number(body, "top_p", float(gc.top_p or 1.0) if sample_default else 1.0, 0, 1, lo_open=True)
         rep = v.number(body, "repetition_penalty", float(getattr(gc, "repetition_penalty", None) or 1.0),
                        v.MIN_REPETITION_PENALTY, 10)
-        if body.get("n") not in (None, 1):
-            raise v.Invalid("only n = 1 is supported", "n")
         if prompt_len >= ctx:
             raise v.Invalid(f"the prompt has {prompt_len} tokens; this model's context length is {ctx}",
                             "messages" if "messages" in body else "prompt")
@@ -294,13 +383,17 @@ def create_app(loaded: Any, max_concurrent: int = 32, max_batch_size: int = 16, 
         seed = v.integer(body, "seed", *v.SEED_RANGE)
         return SamplingParams(max_new_tokens=int(max_tokens), temperature=temperature, top_p=top_p,
                               repetition_penalty=rep, seed=seed, min_new_tokens=int(min_tokens),
-                              ignore_eos=v.flag(body, "ignore_eos")), v.stops(body)
+                              ignore_eos=v.flag(body, "ignore_eos"),
+                              logprobs=v.logprobs(body, "messages" in body)), v.stops(body)
 
-    async def generate(request: Request, engine: GenerationEngine, body: dict, prompt_ids: list[int], chat: bool):
+    async def generate(request: Request, lm, engine: GenerationEngine, body: dict, prompt_ids: list[int], chat: bool):
         # Everything is checked before the request takes a slot: a bad request never holds one.
-        params, stops = checked(sampling, body, len(prompt_ids))
+        params, stops = checked(sampling, body, len(prompt_ids), lm)
         stream = checked(v.flag, body, "stream")
         include_usage = checked(v.include_usage, body)
+        n = checked(v.choices, body, stream, params.logprobs is not None)
+        if n > 1 or params.logprobs is not None:
+            return await complete_many(request, lm, engine, body, prompt_ids, params, stops, n, chat)
         endpoint = request.url.path
         try:
             req = engine.submit(prompt_ids, params, stream_tokens=stream or bool(stops))
@@ -309,8 +402,8 @@ def create_app(loaded: Any, max_concurrent: int = 32, max_batch_size: int = 16, 
                            code="rate_limit_exceeded")
         metrics.prompt_tokens.inc(len(prompt_ids))
         started = time.monotonic()
-        tok = state.loaded.tokenizer
-        model_name = state.loaded.name
+        tok = lm.tokenizer
+        model_name = body["model"]
         rid = ("chatcmpl-" if chat else "cmpl-") + uuid.uuid4().hex[:24]
         created = int(time.time())
         hold = max((len(s) for s in stops), default=1) - 1
@@ -423,6 +516,71 @@ def create_app(loaded: Any, max_concurrent: int = 32, max_batch_size: int = 16, 
         return StreamingResponse(events(), media_type="text/event-stream",
                                  headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
 
+    async def complete_many(request: Request, lm, engine: GenerationEngine, body: dict, prompt_ids: list[int],
+                            params: SamplingParams, stops: list[str], n: int, chat: bool):
+        """Not streamed: n choices (seed + i each, when a seed is given), with logprobs when asked."""
+        import dataclasses
+        endpoint = request.url.path
+        reqs = []
+        try:
+            for i in range(n):
+                seed = None if params.seed is None else params.seed + i
+                reqs.append(engine.submit(prompt_ids, dataclasses.replace(params, seed=seed), stream_tokens=bool(stops)))
+        except EngineBusy as e:
+            for r in reqs:
+                r.cancel()
+            raise APIError(429, f"server busy: {e}; retry later", type_="rate_limit_error", code="rate_limit_exceeded")
+        metrics.prompt_tokens.inc(len(prompt_ids))
+        started = time.monotonic()
+        tok = lm.tokenizer
+
+        def decode(ids):
+            return tok.decode(ids, skip_special_tokens=True)
+
+        def cut(text: str) -> tuple[str, bool]:
+            hits = [text.find(s) for s in stops if s in text]
+            return (text[:min(hits)], True) if hits else (text, False)
+
+        async def one(req):
+            watcher = asyncio.create_task(cancel_on_disconnect(request, req))
+            try:
+                async for _ in req:
+                    if stops and cut(decode(req.output_ids))[1]:
+                        req.cancel()
+                        break
+            except RuntimeError as e:
+                raise APIError(500, str(e), type_="server_error") from None
+            finally:
+                watcher.cancel()
+                req.cancel()
+
+        try:
+            await asyncio.gather(*(one(r) for r in reqs))
+        finally:
+            for r in reqs:
+                r.cancel()
+        choices, n_out = [], 0
+        for i, req in enumerate(reqs):
+            text, hit = cut(decode(req.output_ids))
+            kept = v.tokens_within(req.output_ids, text, decode) if hit else len(req.output_ids)
+            n_out += len(req.output_ids)
+            reason = "stop" if hit or req.finish_reason == "stop" else "length"
+            lp = None
+            if params.logprobs is not None:
+                lp = logprobs_object(tok, req.output_ids[:kept], req.logprobs[:kept], chat)
+            if chat:
+                choices.append({"index": i, "message": {"role": "assistant", "content": text},
+                                "finish_reason": reason, "logprobs": lp})
+            else:
+                choices.append({"index": i, "text": text, "finish_reason": reason, "logprobs": lp})
+        metrics.completion_tokens.inc(n_out)
+        metrics.latency.labels(endpoint).observe(time.monotonic() - started)
+        return {"id": ("chatcmpl-" if chat else "cmpl-") + uuid.uuid4().hex[:24],
+                "object": "chat.completion" if chat else "text_completion", "created": int(time.time()),
+                "model": body["model"], "choices": choices,
+                "usage": {"prompt_tokens": len(prompt_ids), "completion_tokens": n_out,
+                          "total_tokens": len(prompt_ids) + n_out}}
+
     async def cancel_on_disconnect(request: Request, req) -> None:
         """A non-streaming client that goes away cancels its generation (and frees its slot)."""
         while not req.done:
@@ -430,6 +588,12 @@ def create_app(loaded: Any, max_concurrent: int = 32, max_batch_size: int = 16, 
                 req.cancel()
                 return
             await asyncio.sleep(0.05)
+
+    if store is not None:
+        from serving.finetune.routes import make_router
+        base_names = [Path(base_dir).resolve().name] if base_dir is not None else []
+        app.include_router(make_router(store, base_names, lambda status, message, param=None, code=None:
+                                       APIError(status, message, param, code=code), body_of))
 
     @app.get("/", include_in_schema=False)
     async def index():
@@ -463,9 +627,19 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--allowed-hosts", default=None,
                     help="comma-separated Host names to answer (default: the loopback names when bound to loopback, else any)")
     ap.add_argument("--cors-origins", default=None, help="comma-separated origins given CORS headers (default: none)")
+    ap.add_argument("--data-dir", default="out/serving",
+                    help="API keys, uploaded files and fine-tuning jobs (SQLite + files; default out/serving)")
+    ap.add_argument("--rate-limit", type=int, default=600, help="requests per minute per API key (0: no limit)")
+    ap.add_argument("--max-adapters", type=int, default=2, help="fine-tuned models kept loaded at once")
+    ap.add_argument("--no-fine-tuning", action="store_true", help="do not start the fine-tuning worker")
     args = ap.parse_args(argv)
     if not Path(args.model, "config.json").is_file():
         ap.error(f"--model {args.model}: no config.json there (make one with `make train`)")
+    from serving.keys import KeyStore
+    loopback = default_allowed_hosts(args.host) is not None
+    if not loopback and not KeyStore(Path(args.data_dir) / "serving.db").any_active():
+        ap.error(f"--host {args.host} is not a loopback address: create an API key first "
+                 f"(python -m serving.keys --db {Path(args.data_dir) / 'serving.db'} create --name NAME)")
 
     def loader():
         from serving.loader import load
@@ -476,7 +650,9 @@ def main(argv: list[str] | None = None) -> int:
              else default_allowed_hosts(args.host))
     app = create_app(loader, max_concurrent=args.max_concurrent, max_batch_size=args.max_batch_size,
                      max_body_bytes=args.max_body_bytes, allowed_hosts=hosts,
-                     cors_origins=[o.strip() for o in args.cors_origins.split(",")] if args.cors_origins else None)
+                     cors_origins=[o.strip() for o in args.cors_origins.split(",")] if args.cors_origins else None,
+                     data_dir=args.data_dir, keys_required=not loopback, rate_limit=args.rate_limit,
+                     base_dir=args.model, run_worker=not args.no_fine_tuning, max_adapters=args.max_adapters)
     uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level)
     return 0
 

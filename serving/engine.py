@@ -52,6 +52,7 @@ class SamplingParams:
     seed: int | None = None
     min_new_tokens: int = 0      # stop tokens are masked out until this many tokens were produced
     ignore_eos: bool = False     # never stop on a stop token (runs to max_new_tokens)
+    logprobs: int | None = None  # k: record each produced token's log-probability and the k most likely
 
 
 class Request:
@@ -68,6 +69,9 @@ class Request:
         self.prompt_ids = list(prompt_ids)
         self.params = params
         self.output_ids: list[int] = []
+        # with params.logprobs: per produced token (its logprob, [(token id, logprob)] of the top k), from
+        # the model's distribution before any sampling transform (as OpenAI and vLLM report them)
+        self.logprobs: list[tuple[float, list[tuple[int, float]]]] = []
         self.finish_reason: str | None = None
         self.created = time.monotonic()
         self.first_token_at: float | None = None
@@ -96,7 +100,9 @@ class Request:
             except RuntimeError:   # the loop is closed: nobody listens any more
                 pass
 
-    def _emit(self, token: int) -> None:
+    def _emit(self, token: int, logprob: tuple[float, list[tuple[int, float]]] | None = None) -> None:
+        if logprob is not None:
+            self.logprobs.append(logprob)
         if self.first_token_at is None:
             self.first_token_at = time.monotonic()
         self.output_ids.append(token)
@@ -386,13 +392,16 @@ class GenerationEngine:
     def _sample_and_emit(self, seqs: list[_Seq], logits: torch.Tensor) -> None:
         logits = logits.float()
         next_ids: list[int | None] = [None] * len(seqs)
+        dists: list[torch.Tensor | None] = [None] * len(seqs)
         for i, s in enumerate(seqs):
             try:
+                if s.req.params.logprobs is not None:
+                    dists[i] = logits[i].log_softmax(-1)      # before _next_token changes the row
                 next_ids[i] = self._next_token(s, logits[i])
             except Exception as exc:  # noqa: BLE001 - this sequence ends; the others in the batch go on
                 s.req._push(RuntimeError(f"generation failed: {type(exc).__name__}: {exc}"))
                 s.req._finish("error")
-        for s, tok in zip(seqs, next_ids):
+        for s, tok, dist in zip(seqs, next_ids, dists):
             req = s.req
             if req.done or tok is None:
                 continue
@@ -404,9 +413,17 @@ class GenerationEngine:
             if tok in s.stop_ids and not p.ignore_eos:
                 req._finish("stop")
                 continue
-            req._emit(tok)
+            req._emit(tok, None if dist is None else self._logprob(dist, tok, p.logprobs))
             if len(req.output_ids) >= p.max_new_tokens or s.pos + 1 >= self.context_length:
                 req._finish("length")
+
+    @staticmethod
+    def _logprob(dist: torch.Tensor, token: int, k: int) -> tuple[float, list[tuple[int, float]]]:
+        top = []
+        if k:
+            values, ids = dist.topk(k)
+            top = [(int(i), float(v)) for i, v in zip(ids, values)]
+        return float(dist[token]), top
 
     def _next_token(self, s: _Seq, row: torch.Tensor) -> int:
         """One sequence's next token from its row of logits (changed in place)."""

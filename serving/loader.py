@@ -118,15 +118,15 @@ def load(model_dir: str, device: str | None = None, dtype: str | None = None) ->
     path = Path(model_dir).expanduser()
     if not path.is_dir():
         raise ModelLoadError(f"model folder not found: {path}")
+    if (path / "train_log.jsonl").exists() and not (path / "training_summary.json").exists():
+        raise ModelLoadError(f"{path}: its training run did not finish (no training_summary.json); "
+                             "rerun `make train` or pass --resume auto")
     base = adapter_base(path)
     if base is not None:
         return _load_adapter(path, base, device, dtype)
     if not (path / "config.json").is_file():
         raise ModelLoadError(f"{path} has no config.json: not a Hugging Face model folder "
                              "(make one with `make train` or `make quantize`)")
-    if (path / "train_log.jsonl").exists() and not (path / "training_summary.json").exists():
-        raise ModelLoadError(f"{path}: its training run did not finish (no training_summary.json); "
-                             "rerun `make train` or pass --resume auto")
     device_str, torch_dtype, multi_gpu = choose_device_dtype(device, dtype)
     from transformers import AutoModelForCausalLM, AutoTokenizer, GenerationConfig
 

@@ -128,3 +128,61 @@ def stops(body: dict) -> list[str]:
     if not (isinstance(stop, list) and all(isinstance(s, str) for s in stop) and len(stop) <= 4):
         raise Invalid("'stop' must be a string or a list of at most 4 strings", "stop")
     return [encodable(s, "stop") for s in stop if s]
+
+
+# ------------------------------------------------------------------ what the server implements
+COMMON = {"model", "max_tokens", "temperature", "top_p", "n", "stream", "stream_options", "stop", "seed", "logprobs",
+          "user", "repetition_penalty", "min_tokens", "ignore_eos"}
+SUPPORTED = {True: COMMON | {"messages", "max_completion_tokens", "top_logprobs"},      # chat
+             False: COMMON | {"prompt"}}                                                # completions
+# fields accepted only at the value that changes nothing (what OpenAI does without them)
+NEUTRAL = {"presence_penalty": (0, 0.0), "frequency_penalty": (0, 0.0), "logit_bias": ({},), "echo": (False,),
+           "best_of": (1,), "suffix": ("",), "response_format": ({"type": "text"},), "tools": ([],),
+           "tool_choice": ("none",), "parallel_tool_calls": (False,), "store": (False,), "modalities": (["text"],),
+           "service_tier": ("auto", "default"), "metadata": ({},)}
+MAX_N = 8
+MAX_TOP_LOGPROBS = {True: 20, False: 5}
+
+
+def unsupported(body: dict, chat: bool) -> None:
+    """A request field this server does not implement is an error naming it, never silently ignored."""
+    for name, value in body.items():
+        if name in SUPPORTED[chat] or value is None:
+            continue
+        if name in NEUTRAL and any(value == ok and type(value) is type(ok) for ok in NEUTRAL[name]):
+            continue
+        raise Invalid(f"'{name}' is not supported by this server" +
+                      (f" (only {', '.join(json_repr(ok) for ok in NEUTRAL[name])})" if name in NEUTRAL else ""), name)
+
+
+def json_repr(value) -> str:
+    import json
+    return json.dumps(value)
+
+
+def logprobs(body: dict, chat: bool) -> int | None:
+    """None: no logprobs; k: each token's logprob and the k most likely alternatives."""
+    if chat:
+        if not flag(body, "logprobs"):
+            if body.get("top_logprobs") is not None:
+                raise Invalid("'top_logprobs' needs 'logprobs': true", "top_logprobs")
+            return None
+        return integer(body, "top_logprobs", 0, MAX_TOP_LOGPROBS[True]) or 0
+    return integer(body, "logprobs", 0, MAX_TOP_LOGPROBS[False])
+
+
+def choices(body: dict, stream: bool, with_logprobs: bool) -> int:
+    n = integer(body, "n", 1, MAX_N) or 1
+    if stream and n > 1:
+        raise Invalid("n > 1 is supported without 'stream' only", "n")
+    if stream and with_logprobs:
+        raise Invalid("'logprobs' is supported without 'stream' only", "logprobs")
+    return n
+
+
+def tokens_within(ids: list[int], text: str, decode) -> int:
+    """How many of the leading tokens decode to within `text` (a generation cut at a stop string)."""
+    for k in range(len(ids), -1, -1):
+        if len(decode(ids[:k])) <= len(text):
+            return k
+    return 0

@@ -48,7 +48,7 @@ def _wait_idle(server, timeout=10.0):
 
 
 def _chat(text="Tell me a story", **extra):
-    return {"messages": [{"role": "user", "content": text}], **extra}
+    return {"model": "tiny", "messages": [{"role": "user", "content": text}], **extra}
 
 
 VICTIM = _chat("Tell me about the sea", max_tokens=120, temperature=0, ignore_eos=True, stream=True)

@@ -165,27 +165,27 @@ def test_chat_plain_and_stream(server, lm):
 
     # streamed text equals the non-streamed text for the same request
     msgs = [{"role": "user", "content": "the quick brown fox"}]
-    plain = client.chat.completions.create(model="m", messages=msgs, max_tokens=20, temperature=0)
+    plain = client.chat.completions.create(model="tiny-llama", messages=msgs, max_tokens=20, temperature=0)
     streamed = "".join(c.choices[0].delta.content or "" for c in client.chat.completions.create(
-        model="m", messages=msgs, max_tokens=20, temperature=0, stream=True))
+        model="tiny-llama", messages=msgs, max_tokens=20, temperature=0, stream=True))
     assert streamed == plain.choices[0].message.content
 
 
 def test_completions_and_models(server, lm):
     client = server.client()
-    r = client.completions.create(model="m", prompt="the quick brown", max_tokens=8, temperature=0)
+    r = client.completions.create(model="tiny-llama", prompt="the quick brown", max_tokens=8, temperature=0)
     assert r.object == "text_completion" and r.choices[0].finish_reason == "length"
     assert r.usage.completion_tokens == 8 or r.choices[0].finish_reason == "stop"
-    chunks = list(client.completions.create(model="m", prompt="the quick brown", max_tokens=8, temperature=0,
+    chunks = list(client.completions.create(model="tiny-llama", prompt="the quick brown", max_tokens=8, temperature=0,
                                             stream=True))
     assert "".join(c.choices[0].text for c in chunks) == r.choices[0].text
     if len(r.choices[0].text) > 3:   # a stop string cuts the text before it
         cut = r.choices[0].text[2:4]
-        stopped = client.completions.create(model="m", prompt="the quick brown", max_tokens=8, temperature=0, stop=[cut])
+        stopped = client.completions.create(model="tiny-llama", prompt="the quick brown", max_tokens=8, temperature=0, stop=[cut])
         assert stopped.choices[0].text == r.choices[0].text[:r.choices[0].text.find(cut)]
         assert stopped.choices[0].finish_reason == "stop"
     assert chunks[-1].choices[0].finish_reason == "length"
-    sampled = client.completions.create(model="m", prompt="the", max_tokens=8, temperature=0.8, top_p=0.9, seed=1)
+    sampled = client.completions.create(model="tiny-llama", prompt="the", max_tokens=8, temperature=0.8, top_p=0.9, seed=1)
     assert sampled.usage.completion_tokens >= 1
     models = client.models.list()
     assert [m.id for m in models.data] == ["tiny-llama"]
@@ -205,7 +205,7 @@ def test_completions_and_models(server, lm):
     ({"messages": [{"role": "user", "content": "hi"}], "top_p": 1.5}, "top_p"),
 ])
 def test_validation_errors(server, body, param):
-    r = httpx.post(f"{server.url}/v1/chat/completions", json={"model": "m", **body})
+    r = httpx.post(f"{server.url}/v1/chat/completions", json={"model": "tiny-llama", **body})
     assert r.status_code == 400, r.text
     err = r.json()["error"]
     assert err["type"] == "invalid_request_error" and err["param"] == param and err["message"]
@@ -213,14 +213,14 @@ def test_validation_errors(server, body, param):
 
 def test_validation_through_openai_client(server):
     with pytest.raises(openai.BadRequestError) as exc:
-        server.client().completions.create(model="m", prompt="hi", max_tokens=-1)
+        server.client().completions.create(model="tiny-llama", prompt="hi", max_tokens=-1)
     assert "max_tokens" in str(exc.value)
 
 
 def test_health_metrics_and_index(server):
     assert httpx.get(f"{server.url}/health").json()["status"] == "ok"
     # Its own requests: with pytest-xdist, this module's other tests may run on another worker's server.
-    ok = httpx.post(f"{server.url}/v1/chat/completions", json={"messages": [{"role": "user", "content": "hi"}], "max_tokens": 3})
+    ok = httpx.post(f"{server.url}/v1/chat/completions", json={"model": "tiny-llama", "messages": [{"role": "user", "content": "hi"}], "max_tokens": 3})
     bad = httpx.post(f"{server.url}/v1/chat/completions", json={"messages": []})
     assert (ok.status_code, bad.status_code) == (200, 400)
     text = httpx.get(f"{server.url}/metrics").text
@@ -261,7 +261,7 @@ def test_concurrency_limit_429(lm):
             started.wait()
             try:
                 stream = client.chat.completions.create(
-                    model="m", messages=[{"role": "user", "content": f"hello {i}"}], max_tokens=200,
+                    model="tiny-llama", messages=[{"role": "user", "content": f"hello {i}"}], max_tokens=200,
                     temperature=0, stream=True, extra_body={"ignore_eos": True, "min_tokens": 200})
                 return sum(1 for _ in stream) and 200
             except openai.RateLimitError as e:
@@ -291,7 +291,7 @@ def test_disconnect_frees_slot(lm):
     from serving.api import create_app
     slow = dataclasses.replace(lm, model=_SlowModel(lm.model))
     with Server(create_app(slow, max_concurrent=1, max_batch_size=2)) as s:
-        body = {"model": "m", "messages": [{"role": "user", "content": "hello"}], "max_tokens": 200,
+        body = {"model": "tiny-llama", "messages": [{"role": "user", "content": "hello"}], "max_tokens": 200,
                 "stream": True, "ignore_eos": True}
         with httpx.Client(timeout=30) as h:
             with h.stream("POST", f"{s.url}/v1/chat/completions", json=body) as r:
@@ -310,5 +310,5 @@ def test_disconnect_frees_slot(lm):
         while s.metric("serving_active_generations") != 0:
             assert time.time() < deadline, "the slot was not freed"
             time.sleep(0.05)
-        r = s.client().chat.completions.create(model="m", messages=[{"role": "user", "content": "hi"}], max_tokens=4)
+        r = s.client().chat.completions.create(model="tiny-llama", messages=[{"role": "user", "content": "hi"}], max_tokens=4)
         assert r.choices[0].finish_reason in ("stop", "length")

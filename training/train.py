@@ -5,6 +5,8 @@
         [--block-size 512] [--max-length 1024] [--doc-attention cross|position_ids|block_diagonal]
         [--epochs 1] [--max-steps N] [--batch-size 8] [--grad-accum 1] [--lr 5e-4]
         [--save-steps 50] [--resume auto|none|CHECKPOINT] [--streaming] [--seed 1]
+        [--adapter none|lora|qlora] [--lora-r 8] [--lora-alpha 16] [--lora-dropout 0.05]
+        [--lora-targets auto|q_proj,v_proj,...] [--merge] [--eval-fraction 0.1]
 
 MODEL is a model folder (Hugging Face format; its tokenizer is used when it has one) or a
 built-in tiny config (`tiny-llama`, `tiny-bloom`) trained from scratch. Without a tokenizer
@@ -21,6 +23,13 @@ this one process with DeepSpeed's CPU accelerator. bf16 is used where the GPU su
 Packed pretraining blocks attend across document boundaries by default (`cross`, as GPT-style
 packing does); `position_ids` restarts positions per document and `block_diagonal` also keeps
 attention inside each document (Llama-style models; BLOOM's ALiBi takes neither).
+
+--adapter lora trains a LoRA adapter (peft) on a model folder instead of every weight, and
+writes the adapter (adapter_config.json naming the base folder, adapter_model.safetensors) with
+the tokenizer and chat template; serving.loader loads such a folder onto its base. qlora does
+the same on a 4-bit base (bitsandbytes: a CUDA GPU only). --merge also writes OUT/merged/, the
+base with the adapter merged in, a plain model folder. --eval-fraction holds out that share of
+the examples and reports their loss (eval_loss) in training_summary.json.
 """
 from __future__ import annotations
 
@@ -66,7 +75,24 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--resume", default="auto", help="auto (the last checkpoint in OUT/checkpoints, if any) | none | a checkpoint folder")
     ap.add_argument("--streaming", action="store_true", help="read the shards lazily (large corpora; needs --max-steps)")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--adapter", choices=["none", "lora", "qlora"], default="none",
+                    help="lora / qlora: train a LoRA adapter on the --model folder instead of all weights")
+    ap.add_argument("--lora-r", type=int, default=8, help="LoRA rank")
+    ap.add_argument("--lora-alpha", type=float, default=16, help="LoRA scaling numerator (scale = alpha / r)")
+    ap.add_argument("--lora-dropout", type=float, default=0.05)
+    ap.add_argument("--lora-targets", default="auto",
+                    help="comma-separated module names to adapt (default: peft's choice for the architecture)")
+    ap.add_argument("--merge", action="store_true", help="with --adapter: also write OUT/merged, a merged full model")
+    ap.add_argument("--eval-fraction", type=float, default=0.0, help="hold out this share of examples; report eval_loss")
     a = ap.parse_args(argv)
+    if a.adapter != "none" and not Path(a.model).is_dir():
+        ap.error(f"--adapter {a.adapter} trains on an existing model: --model must be a model folder, not {a.model!r}")
+    if a.merge and a.adapter == "none":
+        ap.error("--merge needs --adapter lora or qlora")
+    if not 0 <= a.eval_fraction < 1:
+        ap.error("--eval-fraction must be >= 0 and < 1")
+    if a.lora_r < 1 or not 0 <= a.lora_dropout < 1:
+        ap.error("--lora-r must be >= 1 and --lora-dropout in [0, 1)")
     if a.streaming and a.max_steps <= 0:
         ap.error("--streaming needs --max-steps (an iterable dataset has no length)")
     return a
@@ -120,6 +146,36 @@ def load_model(args, tokenizer):
     config.bos_token_id, config.eos_token_id = tokenizer.bos_token_id, tokenizer.eos_token_id
     config.pad_token_id = tokenizer.pad_token_id
     return AutoModelForCausalLM.from_config(config)
+
+
+def with_adapter(model, args):
+    """The model wrapped in a trainable LoRA adapter (peft); QLoRA quantizes the base to 4 bit first."""
+    import torch
+    from peft import LoraConfig, get_peft_model
+
+    if args.adapter == "qlora":
+        try:
+            import bitsandbytes  # noqa: F401
+        except ImportError:
+            bitsandbytes = None
+        if not torch.cuda.is_available() or bitsandbytes is None:
+            raise SystemExit("error: --adapter qlora needs a CUDA GPU and the bitsandbytes package (4-bit "
+                             "kernels); on this machine use --adapter lora")
+        from peft import prepare_model_for_kbit_training
+        from transformers import AutoModelForCausalLM, BitsAndBytesConfig
+        model = AutoModelForCausalLM.from_pretrained(args.model, quantization_config=BitsAndBytesConfig(
+            load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_compute_dtype=torch.bfloat16))
+        model = prepare_model_for_kbit_training(model)
+    targets = None if args.lora_targets == "auto" else [t.strip() for t in args.lora_targets.split(",") if t.strip()]
+    config = LoraConfig(task_type="CAUSAL_LM", r=args.lora_r, lora_alpha=args.lora_alpha,
+                        lora_dropout=args.lora_dropout, target_modules=targets)
+    try:
+        model = get_peft_model(model, config)
+    except ValueError as e:       # peft knows no default targets for this architecture, or a name is wrong
+        raise SystemExit(f"error: LoRA: {e} (name the modules with --lora-targets)") from None
+    # saved adapters name their base by an absolute path: the loader finds it from anywhere
+    model.peft_config["default"].base_model_name_or_path = str(Path(args.model).resolve())
+    return model
 
 
 def deepspeed_config(name: str) -> str | None:
@@ -194,8 +250,14 @@ def train(args: argparse.Namespace, callbacks: tuple = ()) -> dict:
     if args.doc_attention != "cross" and model.config.model_type == "bloom":
         raise SystemExit(f"error: --doc-attention {args.doc_attention} needs position ids or a 4D mask; "
                          "BLOOM (ALiBi) takes neither: use --doc-attention cross")
+    if args.adapter != "none":
+        model = with_adapter(model, args)
     dataset = build_dataset(output, args.stage, tokenizer, block_size=args.block_size, max_length=args.max_length,
                             seed=args.seed, streaming=args.streaming)
+    eval_dataset = None
+    if args.eval_fraction > 0 and not args.streaming and len(dataset) >= 2:
+        split = dataset.train_test_split(test_size=max(1, round(len(dataset) * args.eval_fraction)), seed=args.seed)
+        dataset, eval_dataset = split["train"], split["test"]
     if args.stage == "pretrain":
         collator = PackedCollator(args.doc_attention)
     else:
@@ -215,7 +277,7 @@ def train(args: argparse.Namespace, callbacks: tuple = ()) -> dict:
     # The Trainer's TensorBoard callback reads its folder from the environment when it is created:
     # set it for every run (a second train() in one process must not log into the first one's folder).
     os.environ["TENSORBOARD_LOGGING_DIR"] = str(out / "runs")
-    trainer = Trainer(model=model, args=targs, train_dataset=dataset, data_collator=collator,
+    trainer = Trainer(model=model, args=targs, train_dataset=dataset, eval_dataset=eval_dataset, data_collator=collator,
                       callbacks=[make_log_callback(out / "train_log.jsonl"), *callbacks])
     resume = {"auto": last_checkpoint(out / "checkpoints"), "none": None}.get(args.resume, args.resume)
     if resume:
@@ -227,12 +289,21 @@ def train(args: argparse.Namespace, callbacks: tuple = ()) -> dict:
     t0 = time.monotonic()
     result = trainer.train(resume_from_checkpoint=resume)
     seconds = time.monotonic() - t0
+    eval_loss = trainer.evaluate()["eval_loss"] if eval_dataset is not None else None
+    parameters = sum(p.numel() for p in model.parameters())
+    trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
     trainer.save_model(str(out))
+    if args.merge and trainer.is_world_process_zero():
+        merged = trainer.model.merge_and_unload()          # in place: the adapter was saved above
+        merged.save_pretrained(str(out / "merged"))
+        tokenizer.save_pretrained(str(out / "merged"))
     if trainer.is_world_process_zero():
         tokenizer.save_pretrained(str(out))
         GenerationConfig(bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id,
                          pad_token_id=tokenizer.pad_token_id, max_new_tokens=256, do_sample=True,
                          temperature=0.7, top_p=0.9, repetition_penalty=1.1).save_pretrained(str(out))
+        if args.merge:
+            GenerationConfig.from_pretrained(str(out)).save_pretrained(str(out / "merged"))
     summary = {"stage": args.stage, "data": output.root, "rows": output.rows, "model": args.model,
                "deepspeed": args.deepspeed, "examples": None if args.streaming else len(dataset),
                "steps": trainer.state.global_step, "train_loss": result.training_loss,
@@ -240,7 +311,10 @@ def train(args: argparse.Namespace, callbacks: tuple = ()) -> dict:
                # the Trainer's own clock: the training loop, without DeepSpeed's start-up
                "train_runtime": result.metrics.get("train_runtime"),
                "tokens_per_s": round(trainer.state.num_input_tokens_seen / max(result.metrics.get("train_runtime") or seconds, 1e-9), 1),
-               "parameters": sum(p.numel() for p in model.parameters()), "resumed_from": resume}
+               "parameters": parameters, "resumed_from": resume,
+               "adapter": args.adapter, "eval_loss": eval_loss,
+               "eval_examples": len(eval_dataset) if eval_dataset is not None else 0,
+               "trainable_parameters": trainable}
     if trainer.is_world_process_zero():
         (out / "training_summary.json").write_text(json.dumps(summary, indent=1), encoding="utf-8")
     return summary
