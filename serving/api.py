@@ -102,7 +102,17 @@ def logprobs_object(tok, ids: list[int], logprobs: list, chat: bool) -> dict:
         offsets.append(at)
         at += len(piece)
     return {"tokens": tokens, "token_logprobs": [lp for lp, _ in logprobs],
-            "top_logprobs": [{tok.decode([i]): l for i, l in top} for _, top in logprobs], "text_offset": offsets}
+            "top_logprobs": [_alternatives(tok, top) for _, top in logprobs], "text_offset": offsets}
+
+
+def _alternatives(tok, top: list[tuple[int, float]]) -> dict[str, float]:
+    """{token text: logprob}; two tokens that decode alike (partial UTF-8 bytes) keep apart under
+    their vocabulary names."""
+    out: dict[str, float] = {}
+    for i, lp in top:
+        text = tok.decode([i])
+        out[text if text not in out else tok.convert_ids_to_tokens(i)] = lp
+    return out
 
 
 class Metrics:

@@ -312,3 +312,49 @@ def test_disconnect_frees_slot(lm):
             time.sleep(0.05)
         r = s.client().chat.completions.create(model="tiny-llama", messages=[{"role": "user", "content": "hi"}], max_tokens=4)
         assert r.choices[0].finish_reason in ("stop", "length")
+
+
+# ------------------------------------------------------------------ an honest API
+def test_logprobs_are_the_models_own_and_n_gives_several_choices(server, lm):
+    client = server.client()
+    r = client.completions.create(model="tiny-llama", prompt="the quick brown", max_tokens=4, temperature=0, logprobs=3)
+    lp = r.choices[0].logprobs
+    ids = lm.tokenizer("the quick brown", add_special_tokens=False)["input_ids"]
+    with torch.no_grad():
+        dist = lm.model(torch.tensor([ids])).logits[0, -1].float().log_softmax(-1)
+    first = int(dist.argmax())
+    assert lp.tokens[0] == lm.tokenizer.decode([first])
+    assert lp.token_logprobs[0] == pytest.approx(float(dist[first]), abs=1e-4)
+    assert len(lp.top_logprobs[0]) == 3 and max(lp.top_logprobs[0].values()) == pytest.approx(float(dist.max()), abs=1e-4)
+    assert "".join(lp.tokens) == r.choices[0].text and lp.text_offset[0] == 0
+
+    chat = client.chat.completions.create(model="tiny-llama", messages=[{"role": "user", "content": "hello"}],
+                                          max_tokens=5, temperature=0.9, seed=3, n=3, logprobs=True, top_logprobs=2)
+    assert [c.index for c in chat.choices] == [0, 1, 2] and chat.usage.completion_tokens == sum(
+        len(c.logprobs.content) for c in chat.choices)
+    for c in chat.choices:
+        for t in c.logprobs.content:
+            assert t.logprob <= 0 and len(t.top_logprobs) == 2 and t.top_logprobs[0].logprob >= t.top_logprobs[1].logprob
+
+
+@pytest.mark.parametrize("extra, param, status", [
+    ({"model": "gpt-4o"}, "model", 404), ({"tools": [{"type": "function", "function": {"name": "f"}}]}, "tools", 400),
+    ({"response_format": {"type": "json_object"}}, "response_format", 400), ({"presence_penalty": 0.5}, "presence_penalty", 400),
+    ({"logit_bias": {"5": 10}}, "logit_bias", 400), ({"n": 2, "stream": True}, "n", 400),
+    ({"logprobs": True, "stream": True}, "logprobs", 400), ({"top_logprobs": 2}, "top_logprobs", 400),
+    ({"n": 9}, "n", 400), ({"frequency_penalty": 0, "response_format": {"type": "text"}, "tools": []}, None, 200),
+])
+def test_unimplemented_fields_are_refused_by_name(server, extra, param, status):
+    body = {"model": "tiny-llama", "messages": [{"role": "user", "content": "hi"}], "max_tokens": 2, **extra}
+    r = httpx.post(f"{server.url}/v1/chat/completions", json=body)
+    assert r.status_code == status, r.text
+    if status != 200:
+        assert r.json()["error"]["param"] == param
+        assert r.json()["error"]["code"] == ("model_not_found" if status == 404 else None)
+
+
+@pytest.mark.parametrize("extra, param", [({"echo": True}, "echo"), ({"best_of": 3}, "best_of"), ({"suffix": "x"}, "suffix"),
+                                          ({"logprobs": 6}, "logprobs")])
+def test_unimplemented_completion_fields_are_refused_by_name(server, extra, param):
+    r = httpx.post(f"{server.url}/v1/completions", json={"model": "tiny-llama", "prompt": "hi", "max_tokens": 2, **extra})
+    assert r.status_code == 400 and r.json()["error"]["param"] == param, r.text

@@ -115,3 +115,39 @@ def test_handoff_errors_are_clear(outputs, tmp_path):
         read_output(tmp_path, "pretrain")
     with pytest.raises(HandoffError, match="this is a 'sft' output"):
         read_output(outputs / "sft", "pretrain")
+
+
+def test_lora_trains_only_the_adapter_saves_it_for_the_loader_and_merges(outputs, tmp_path):
+    from serving.loader import load
+    base = tmp_path / "base"
+    train(args_for(outputs, "sft", base, "--deepspeed", "none", "--epochs", "1"))
+    out = tmp_path / "lora"
+    summary = train(parse_args(["--stage", "sft", "--data", str(outputs / "sft"), "--model", str(base), "--out", str(out),
+                                "--adapter", "lora", "--lora-r", "4", "--lora-alpha", "8", "--lora-targets", "q_proj,v_proj",
+                                "--deepspeed", "none", "--epochs", "2", "--lr", "5e-3", "--max-length", "256",
+                                "--merge", "--eval-fraction", "0.2"]))
+    assert 0 < summary["trainable_parameters"] < summary["parameters"] / 5
+    assert summary["eval_loss"] > 0 and summary["eval_examples"] >= 1
+    config = json.loads((out / "adapter_config.json").read_text())
+    assert config["r"] == 4 and set(config["target_modules"]) == {"q_proj", "v_proj"}
+    assert config["base_model_name_or_path"] == str(base.resolve()) and not (out / "config.json").exists()
+    assert (out / "chat_template.jinja").exists() or "chat_template" in (out / "tokenizer_config.json").read_text()
+    adapted, merged = load(str(out), device="cpu"), AutoModelForCausalLM.from_pretrained(out / "merged")
+    plain = AutoModelForCausalLM.from_pretrained(base)
+    ids = torch.tensor([[1, 5, 9, 12, 40]])
+    with torch.no_grad():
+        a, m, p = adapted.model(ids).logits, merged(ids).logits, plain(ids).logits
+    assert torch.allclose(a, m, atol=1e-4) and not torch.allclose(a, p, atol=1e-4)
+
+
+def test_qlora_without_a_gpu_and_lora_on_a_built_in_config_are_clear_errors(outputs, tmp_path):
+    if torch.cuda.is_available():
+        pytest.skip("a GPU is present")
+    base = tmp_path / "base"
+    train(args_for(outputs, "sft", base, "--deepspeed", "none", "--max-steps", "1"))
+    with pytest.raises(SystemExit, match="qlora needs a CUDA GPU"):
+        train(parse_args(["--stage", "sft", "--data", str(outputs / "sft"), "--model", str(base), "--out",
+                          str(tmp_path / "q"), "--adapter", "qlora", "--deepspeed", "none"]))
+    with pytest.raises(SystemExit):
+        parse_args(["--stage", "sft", "--data", str(outputs / "sft"), "--model", "tiny-llama", "--out", str(tmp_path / "x"),
+                    "--adapter", "lora"])
