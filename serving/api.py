@@ -85,6 +85,12 @@ def refuse_if_surely_too_long(text_bytes: int, lm, token_bytes: int, param: str)
                    f"{lm.context_length}", param)
 
 
+def cut_at_stops(text: str, stops: list[str]) -> tuple[str, bool]:
+    """The text up to the first stop string, and whether one was found."""
+    hits = [text.find(s) for s in stops if s in text]
+    return (text[:min(hits)], True) if hits else (text, False)
+
+
 def _token_entry(tok, token_id: int, logprob: float) -> dict:
     text = tok.decode([token_id])
     return {"token": text, "logprob": logprob, "bytes": list(text.encode("utf-8"))}
@@ -402,7 +408,7 @@ def create_app(loaded: Any, max_concurrent: int = 32, max_batch_size: int = 16, 
         stream = checked(v.flag, body, "stream")
         include_usage = checked(v.include_usage, body)
         n = checked(v.choices, body, stream, params.logprobs is not None)
-        if n > 1 or params.logprobs is not None:
+        if not stream:
             return await complete_many(request, lm, engine, body, prompt_ids, params, stops, n, chat)
         endpoint = request.url.path
         try:
@@ -422,42 +428,12 @@ def create_app(loaded: Any, max_concurrent: int = 32, max_batch_size: int = 16, 
             return tok.decode(ids, skip_special_tokens=True)
 
         def cut_stop(text: str) -> tuple[str, bool]:
-            hits = [text.find(s) for s in stops if s in text]
-            if hits:
-                return text[:min(hits)], True
-            return text, False
+            return cut_at_stops(text, stops)
 
         def finish_reason(stopped_by_string: bool) -> str:
             if stopped_by_string or req.finish_reason == "stop":
                 return "stop"
             return "length"
-
-        if not stream:
-            watcher = asyncio.create_task(cancel_on_disconnect(request, req))
-            try:
-                async for _ in req:
-                    if stops and cut_stop(decode(req.output_ids))[1]:
-                        req.cancel()
-                        break
-            except RuntimeError as e:          # this generation failed; the others go on
-                raise APIError(500, str(e), type_="server_error") from None
-            finally:
-                watcher.cancel()
-                req.cancel()
-            text, hit = cut_stop(decode(req.output_ids))
-            n_out = len(req.output_ids)
-            metrics.completion_tokens.inc(n_out)
-            metrics.latency.labels(endpoint).observe(time.monotonic() - started)
-            usage = {"prompt_tokens": len(prompt_ids), "completion_tokens": n_out,
-                     "total_tokens": len(prompt_ids) + n_out}
-            reason = finish_reason(hit)
-            if chat:
-                return {"id": rid, "object": "chat.completion", "created": created, "model": model_name,
-                        "choices": [{"index": 0, "message": {"role": "assistant", "content": text},
-                                     "finish_reason": reason, "logprobs": None}], "usage": usage}
-            return {"id": rid, "object": "text_completion", "created": created, "model": model_name,
-                    "choices": [{"index": 0, "text": text, "finish_reason": reason, "logprobs": None}],
-                    "usage": usage}
 
 
         def chunk(delta_text: str | None, reason: str | None, role: bool = False) -> str:
@@ -528,7 +504,8 @@ def create_app(loaded: Any, max_concurrent: int = 32, max_batch_size: int = 16, 
 
     async def complete_many(request: Request, lm, engine: GenerationEngine, body: dict, prompt_ids: list[int],
                             params: SamplingParams, stops: list[str], n: int, chat: bool):
-        """Not streamed: n choices (seed + i each, when a seed is given), with logprobs when asked."""
+        """Not streamed: n choices (seed + i each, when a seed is given), with logprobs when asked. A
+        client that disconnects cancels them (and frees their slots)."""
         import dataclasses
         endpoint = request.url.path
         reqs = []
@@ -548,8 +525,7 @@ def create_app(loaded: Any, max_concurrent: int = 32, max_batch_size: int = 16, 
             return tok.decode(ids, skip_special_tokens=True)
 
         def cut(text: str) -> tuple[str, bool]:
-            hits = [text.find(s) for s in stops if s in text]
-            return (text[:min(hits)], True) if hits else (text, False)
+            return cut_at_stops(text, stops)
 
         async def one(req):
             watcher = asyncio.create_task(cancel_on_disconnect(request, req))

@@ -90,18 +90,19 @@ def make_router(store: Store, base_models: list[str], error, body_of) -> APIRout
     async def list_files(request: Request, purpose: str | None = None):
         return {"object": "list", "data": store.list_files(owner_of(request), purpose), "has_more": False}
 
-    @router.get("/v1/files/{file_id}")
-    async def get_file(request: Request, file_id: str):
+    def file_or_404(request: Request, file_id: str) -> dict:
         found = store.get_file(owner_of(request), file_id)
         if found is None:
             raise not_found("file", file_id, "file_id")
         return found
 
+    @router.get("/v1/files/{file_id}")
+    async def get_file(request: Request, file_id: str):
+        return file_or_404(request, file_id)
+
     @router.get("/v1/files/{file_id}/content")
     async def file_content(request: Request, file_id: str):
-        found = store.get_file(owner_of(request), file_id)
-        if found is None:
-            raise not_found("file", file_id, "file_id")
+        found = file_or_404(request, file_id)
         media = "text/html; charset=utf-8" if found["filename"].endswith(".html") else "application/octet-stream"
         return Response(store.paths.file(file_id).read_bytes(), media_type=media)
 
