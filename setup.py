@@ -41,6 +41,9 @@ SERVE = [
     "prometheus-client==0.26.0", # GET /metrics
     "python-multipart==0.0.34",  # POST /v1/files (multipart uploads)
 ]
+RETRIEVAL = [
+    "bm25s==0.3.16",             # BM25 for the knowledge bases (retrieval/): sparse scores, maintained
+]
 DASK = ["dask[distributed]==2026.8.0"]  # Beam's Dask runner over a dask.distributed cluster (make cluster)
 DEV = ["pytest==9.2.0", "pytest-xdist==3.8.0", "psutil==7.2.2", "selenium==4.51.0", "hypothesis==6.170.27",
        "openai==3.57.0"]            # the API tests talk to the server with the official client
@@ -51,11 +54,11 @@ setup(
     description="Curate Chinese/English LLM training data with Apache Beam, then train, quantize and serve",
     python_requires=">=3.11",
     packages=find_packages(include=["pipelines", "pipelines.*", "schemas", "training", "quant", "serving",
-                                             "evaluation", "evaluation.*"]),
+                                             "evaluation", "evaluation.*", "retrieval"]),
     package_data={"schemas": ["*.yaml"], "evaluation": ["tasks/*.yaml"]},
     install_requires=PIPELINE,
-    extras_require={"train": TRAIN, "serve": SERVE, "eval": TRAIN + EVAL, "dask": DASK, "dev": DEV,
-                    "all": TRAIN + SERVE + EVAL + DASK + DEV},
+    extras_require={"train": TRAIN, "serve": SERVE, "eval": TRAIN + EVAL, "retrieval": RETRIEVAL,
+                    "dask": DASK, "dev": DEV, "all": TRAIN + SERVE + EVAL + RETRIEVAL + DASK + DEV},
     entry_points={"console_scripts": ["tigerdata-pretrain=pipelines.pretrain.run:main", "tigerdata-sft=pipelines.sft.run:main",
                                      "rules=pipelines.curator.cli:main"]},
 )

@@ -90,11 +90,14 @@ def make_router(store: Store, base_models: list[str], error, body_of) -> APIRout
     async def list_files(request: Request, purpose: str | None = None):
         return {"object": "list", "data": store.list_files(owner_of(request), purpose), "has_more": False}
 
-    def file_or_404(request: Request, file_id: str) -> dict:
-        found = store.get_file(owner_of(request), file_id)
+    def owned_or_404(getter, kind: str, param: str, request: Request, ident: str) -> dict:
+        found = getter(owner_of(request), ident)
         if found is None:
-            raise not_found("file", file_id, "file_id")
+            raise not_found(kind, ident, param)
         return found
+
+    def file_or_404(request: Request, file_id: str) -> dict:
+        return owned_or_404(store.get_file, "file", "file_id", request, file_id)
 
     @router.get("/v1/files/{file_id}")
     async def get_file(request: Request, file_id: str):
@@ -160,10 +163,7 @@ def make_router(store: Store, base_models: list[str], error, body_of) -> APIRout
         return {"object": "list", "data": jobs, "has_more": more}
 
     def job_or_404(request: Request, job_id: str) -> dict:
-        job = store.get_job(owner_of(request), job_id)
-        if job is None:
-            raise not_found("fine-tuning job", job_id, "fine_tuning_job_id")
-        return job
+        return owned_or_404(store.get_job, "fine-tuning job", "fine_tuning_job_id", request, job_id)
 
     @router.get("/v1/fine_tuning/jobs/{job_id}")
     async def get_job(request: Request, job_id: str):
