@@ -21,7 +21,7 @@ export HF_HUB_OFFLINE := 1
 export HF_DATASETS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: eval setup run data sft cluster cluster-stop bench-scale train quantize chat serve bench-serve test rules-check rules-test bench bench-dedupe bench-sft bench-train bench-decontam clean
+.PHONY: eval setup run data sft cluster cluster-stop bench-scale train quantize chat serve bench-serve test rules-check rules-test bench bench-dedupe bench-sft bench-train bench-decontam bench-retrieval clean
 
 setup: $(VENV)/.installed
 
@@ -143,6 +143,10 @@ bench-scale: setup
 # Decontamination: benchmark items injected into the corpus caught, corpus documents rejected, cost (needs ../shared).
 bench-decontam: setup
 	$(PY) -m bench.decontam_bench --target-mb $(BENCH_MB)
+
+# Retrieval quality (recall@1/@5, MRR) and cost of the knowledge bases on CMRC 2018 (needs ../shared).
+bench-retrieval: setup
+	$(PY) -m bench.retrieval_bench
 
 # The SFT pipeline's throughput and issue-5 figures on make_corpus.py --kind sft.
 bench-sft: setup
