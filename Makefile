@@ -21,7 +21,7 @@ export HF_HUB_OFFLINE := 1
 export HF_DATASETS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: eval setup run data sft cluster cluster-stop bench-scale train quantize chat serve bench-serve test rules-check rules-test bench bench-dedupe bench-sft bench-train bench-decontam bench-retrieval clean
+.PHONY: eval kb setup run data sft cluster cluster-stop bench-scale train quantize chat serve bench-serve test rules-check rules-test bench bench-dedupe bench-sft bench-train bench-decontam bench-retrieval clean
 
 setup: $(VENV)/.installed
 
@@ -94,6 +94,15 @@ quantize: setup
 	$(PY) -m evaluation --model $(MODEL),$(OUT) --baseline $(MODEL) --limit $(QUANT_EVAL_LIMIT) --out $(OUT)-eval \
 		--skip-missing-data
 
+# make kb [KB_NAME=sample] [KB_DATA=out/pretrain]: a knowledge base from a pipeline output (made first when
+# missing), registered in the server's data folder (out/serving); chat requests name it with
+# "knowledge_base": "sample" (the page has a picker).
+KB_NAME ?= sample
+KB_DATA ?= $(BASE)/pretrain
+kb: setup
+	@test -f $(KB_DATA)/manifest.json || $(MAKE) --no-print-directory run
+	$(PY) -m serving.knowledge build --output $(KB_DATA) --name $(KB_NAME) --data-dir $(BASE)/serving $(KB_ARGS)
+
 # make eval MODEL=<dir>[,<dir>...] [BASELINE=<dir>] [TASKS=cmmlu:5,piqa] [LIMIT=20] [OUT=out/eval]:
 # the benchmark tasks (evaluation/tasks/, data from $$EVAL_DATA or ../shared/data) on each model through
 # lm-eval; writes OUT/eval.json and OUT/eval.html (scores / BASELINE's, averaged). The default MODEL is
@@ -117,7 +126,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 serve: MODEL ?= $(BASE)/model-sft
 serve: setup
-	$(PY) -m serving.api --model $(MODEL) --host $(HOST) --port $(PORT) $(SERVE_ARGS)
+	$(PY) -m serving.api --model $(MODEL) --host $(HOST) --port $(PORT) --data-dir $(BASE)/serving $(SERVE_ARGS)
 
 test: setup
 	$(PY) -m pytest -q -n 2 tests

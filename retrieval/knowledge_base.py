@@ -53,7 +53,9 @@ class KnowledgeBase:
         lexical, dense = minmax(self.lexical.scores(q)), minmax(self.dense.scores(q))
         wl, wd = weights.normalised
         mixed = wl * lexical + wd * dense
-        return [Hit(self.chunks[i], float(mixed[i]), float(lexical[i]), float(dense[i])) for i in top(mixed, top_k)]
+        # a chunk neither retriever prefers over the others (score 0) is no answer
+        return [Hit(self.chunks[i], float(mixed[i]), float(lexical[i]), float(dense[i])) for i in top(mixed, top_k)
+                if mixed[i] > 0]
 
     # ------------------------------------------------------------------ persistence
     def save(self, folder: str | Path) -> Path:

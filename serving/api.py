@@ -167,12 +167,14 @@ def create_app(loaded: Any, max_concurrent: int = 32, max_batch_size: int = 16, 
     is a folder); run_worker: start the job worker process (stopped with the app, by its pid)."""
     state = State()
     metrics = Metrics(state)
-    key_store = store = None
+    key_store = store = knowledge = None
     if data_dir is not None:
         from serving.finetune.store import Store
         from serving.keys import KeyStore
+        from serving.knowledge import KnowledgeStore
         store = Store(data_dir)
         key_store = KeyStore(store.paths.db)
+        knowledge = KnowledgeStore(data_dir)
     base_dir = base_dir or (loaded if isinstance(loaded, (str, Path)) else None)
     registry = ModelRegistry(store, max_adapters=max_adapters,
                              engine_factory=lambda lm: GenerationEngine(lm, max_batch_size=max_batch_size,
@@ -354,11 +356,24 @@ def create_app(loaded: Any, max_concurrent: int = 32, max_batch_size: int = 16, 
         checked(v.unsupported, body, True)
         lm, engine = await model_for(request, body)
         clean = checked(v.messages, body)
+        extra = {}
+        if body.get("knowledge_base") is not None:
+            clean, extra["references"] = await with_knowledge(request, body["knowledge_base"], clean)
         refuse_if_surely_too_long(sum(len(m["content"].encode("utf-8")) for m in clean), lm, state.token_bytes,
                                   "messages")
         # Tokenizing a long prompt is CPU work: off the event loop, so /health and streams stay live.
         prompt_ids = await asyncio.to_thread(render_chat, clean, lm)
-        return await generate(request, lm, engine, body, prompt_ids, chat=True)
+        return await generate(request, lm, engine, body, prompt_ids, chat=True, extra=extra)
+
+    async def with_knowledge(request: Request, spec, clean: list[dict]):
+        """The `knowledge_base` extension: retrieved chunks in a system message, and the references."""
+        if knowledge is None:
+            raise _bad("'knowledge_base' needs a server with a data folder (--data-dir)", "knowledge_base")
+        from serving.knowledge import KnowledgeError, augment
+        try:
+            return await asyncio.to_thread(augment, knowledge, caller(request), spec, clean)
+        except KnowledgeError as e:
+            raise APIError(e.status, str(e), e.param, code="not_found" if e.status == 404 else None) from None
 
     @app.post("/v1/completions")
     async def completions(request: Request):
@@ -402,14 +417,16 @@ def create_app(loaded: Any, max_concurrent: int = 32, max_batch_size: int = 16, 
                               ignore_eos=v.flag(body, "ignore_eos"),
                               logprobs=v.logprobs(body, "messages" in body)), v.stops(body)
 
-    async def generate(request: Request, lm, engine: GenerationEngine, body: dict, prompt_ids: list[int], chat: bool):
+    async def generate(request: Request, lm, engine: GenerationEngine, body: dict, prompt_ids: list[int], chat: bool,
+                       extra: dict | None = None):
+        """`extra`: top-level fields added to the answer (in a stream: to its first chunk)."""
         # Everything is checked before the request takes a slot: a bad request never holds one.
         params, stops = checked(sampling, body, len(prompt_ids), lm)
         stream = checked(v.flag, body, "stream")
         include_usage = checked(v.include_usage, body)
         n = checked(v.choices, body, stream, params.logprobs is not None)
         if not stream:
-            return await complete_many(request, lm, engine, body, prompt_ids, params, stops, n, chat)
+            return {**await complete_many(request, lm, engine, body, prompt_ids, params, stops, n, chat), **(extra or {})}
         endpoint = request.url.path
         try:
             req = engine.submit(prompt_ids, params, stream_tokens=stream or bool(stops))
@@ -444,7 +461,8 @@ def create_app(loaded: Any, max_concurrent: int = 32, max_batch_size: int = 16, 
                 elif delta_text is not None:
                     delta = {"content": delta_text}
                 obj = {"id": rid, "object": "chat.completion.chunk", "created": created, "model": model_name,
-                       "choices": [{"index": 0, "delta": delta, "finish_reason": reason, "logprobs": None}]}
+                       "choices": [{"index": 0, "delta": delta, "finish_reason": reason, "logprobs": None}],
+                       **((extra or {}) if role else {})}
             else:
                 obj = {"id": rid, "object": "text_completion", "created": created, "model": model_name,
                        "choices": [{"index": 0, "text": delta_text or "", "finish_reason": reason,
@@ -575,6 +593,10 @@ def create_app(loaded: Any, max_concurrent: int = 32, max_batch_size: int = 16, 
                 return
             await asyncio.sleep(0.05)
 
+    if knowledge is not None:
+        from serving.knowledge_routes import make_router as knowledge_router
+        app.include_router(knowledge_router(knowledge, lambda status, message, param=None, code=None:
+                                            APIError(status, message, param, code=code), caller))
     if store is not None:
         from serving.finetune.routes import make_router
         base_names = [Path(base_dir).resolve().name] if base_dir is not None else []

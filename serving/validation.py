@@ -133,7 +133,7 @@ def stops(body: dict) -> list[str]:
 # ------------------------------------------------------------------ what the server implements
 COMMON = {"model", "max_tokens", "temperature", "top_p", "n", "stream", "stream_options", "stop", "seed", "logprobs",
           "user", "repetition_penalty", "min_tokens", "ignore_eos"}
-SUPPORTED = {True: COMMON | {"messages", "max_completion_tokens", "top_logprobs"},      # chat
+SUPPORTED = {True: COMMON | {"messages", "max_completion_tokens", "top_logprobs", "knowledge_base"},      # chat
              False: COMMON | {"prompt"}}                                                # completions
 # fields accepted only at the value that changes nothing (what OpenAI does without them)
 NEUTRAL = {"presence_penalty": (0, 0.0), "frequency_penalty": (0, 0.0), "logit_bias": ({},), "echo": (False,),

@@ -61,7 +61,7 @@ def test_bad_queries_and_an_empty_base_are_clear_errors():
                                   ("长城", True, "top_k")):
         with pytest.raises(ValueError, match=message):
             kb.search(query, top_k=top_k)
-    assert kb.search("zzzz qqqq", top_k=2)                               # no word known: still an answer, score 0
+    assert kb.search("zzzz qqqq", top_k=2) == []                         # no word known: nothing is relevant
     with pytest.raises(ValueError, match="no text"):
         KnowledgeBase.from_documents("empty", [("d", "s", "   ")])
 

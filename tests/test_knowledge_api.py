@@ -1,0 +1,180 @@
+"""Knowledge bases through the API ("Rethink"): create, add documents cleaned by the pretraining
+pipeline's rules, search with mixture weights, chat with references (plain and streamed),
+persistence across a restart, owners, bad requests, make kb's command and the page."""
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO
+from tests.test_serving_api import Server
+
+httpx = pytest.importorskip("httpx")
+openai = pytest.importorskip("openai")
+
+WIKI = REPO / "pipelines" / "samples" / "pretrain" / "zh_wiki" / "part-00000.jsonl"
+CHROMIUM, CHROMEDRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
+PAGE = ("<html><head><title>Pandas</title></head><body><nav>Home | About</nav><article><h1>Giant pandas</h1>"
+        "<p>The giant panda is a bear species endemic to China. It is characterised by its bold black-and-white coat "
+        "and rotund body. The name giant panda is sometimes used to distinguish it from the red panda.</p>"
+        "<p>Pandas eat bamboo for most of the day and live in mountain forests of Sichuan, Shaanxi and Gansu. "
+        "Conservation work has raised the wild population over the last decades.</p></article>"
+        "<footer>Copyright</footer></body></html>")
+
+
+@pytest.fixture(scope="module")
+def lm(tmp_path_factory):
+    from serving.loader import load
+    from serving.tiny import build_tiny_model
+    return load(str(build_tiny_model(tmp_path_factory.mktemp("kb") / "tiny", context_length=1024)), device="cpu")
+
+
+def _app(lm, data_dir):
+    from serving.api import create_app
+    return create_app(lm, data_dir=data_dir, run_worker=False)
+
+
+@pytest.fixture(scope="module")
+def kb_server(lm, tmp_path_factory):
+    data = tmp_path_factory.mktemp("kbdata") / "data"
+    with Server(_app(lm, data)) as s:
+        url = s.url
+        r = httpx.post(f"{url}/v1/knowledge_bases", json={"name": "wiki", "chunk_size": 120, "chunk_overlap": 20,
+                                                          "top_k": 2, "weights": {"lexical": 0.7, "dense": 0.3}})
+        assert r.status_code == 200, r.text
+        added = httpx.post(f"{url}/v1/knowledge_bases/wiki/documents",
+                           files={"file": ("wiki.jsonl", b"".join(WIKI.read_bytes().splitlines(True)[:6]))}, timeout=180)
+        assert added.status_code == 200, added.text
+        yield s, data, added.json()
+
+
+def test_documents_are_cleaned_by_the_pipelines_rules_and_chunked(kb_server):
+    server, _, added = kb_server
+    assert added["documents"] >= 4 and added["chunks"] >= added["documents"]
+    assert added["added"]["read"] == 6 and added["added"]["kept"] + added["added"]["rejected"] + added["added"]["dead_letter"] == 6
+    hits = httpx.post(f"{server.url}/v1/knowledge_bases/wiki/search", json={"query": "长江有多长"}).json()["data"]
+    assert len(hits) == 2 and hits[0]["document_id"] == "zh_wiki-0000"
+    assert "长江" in hits[0]["text"] and "長江" not in hits[0]["text"]          # Traditional -> Simplified, as curated
+    assert hits[0]["score"] >= hits[1]["score"] and {"source", "position", "start", "end"} <= set(hits[0])
+    page = httpx.post(f"{server.url}/v1/knowledge_bases/wiki/documents", files={"file": ("pandas.html", PAGE.encode())},
+                      timeout=180).json()
+    assert page["added"]["kept"] == 1
+    found = httpx.post(f"{server.url}/v1/knowledge_bases/wiki/search", json={"query": "giant panda bamboo", "top_k": 1}).json()
+    assert found["data"][0]["document_id"] == "pandas" and "Copyright" not in found["data"][0]["text"]
+
+
+def test_weights_from_the_request_decide_the_scores(kb_server):
+    url = kb_server[0].url
+    lexical = httpx.post(f"{url}/v1/knowledge_bases/wiki/search",
+                         json={"query": "长江", "top_k": 3, "weights": {"lexical": 1, "dense": 0}}).json()["data"]
+    dense = httpx.post(f"{url}/v1/knowledge_bases/wiki/search",
+                       json={"query": "长江", "top_k": 3, "weights": {"lexical": 0, "dense": 1}}).json()["data"]
+    assert all(h["score"] == pytest.approx(h["lexical_score"]) for h in lexical)
+    assert all(h["score"] == pytest.approx(h["dense_score"]) for h in dense)
+
+
+@pytest.mark.parametrize("path, body, status, param", [
+    ("wiki/search", {"query": ""}, 400, "query"), ("wiki/search", {"query": "长江", "top_k": 0}, 400, "top_k"),
+    ("wiki/search", {"query": "长江", "top_k": 51}, 400, "top_k"),
+    ("wiki/search", {"query": "长江", "weights": {"lexical": -1}}, 400, "weights"),
+    ("wiki/search", {"query": "长江", "weights": {"lexical": 0, "dense": 0}}, 400, "weights"),
+    ("wiki/search", {"query": "长江", "colour": 1}, 400, "colour"), ("nope/search", {"query": "长江"}, 404, "knowledge_base"),
+    ("wiki/documents", {"documents": []}, 400, "documents"), ("wiki/documents", {"documents": [{"id": "x"}]}, 400, "documents"),
+])
+def test_bad_requests_get_400_or_404_naming_the_field(kb_server, path, body, status, param):
+    r = httpx.post(f"{kb_server[0].url}/v1/knowledge_bases/{path}", json=body)
+    assert r.status_code == status and r.json()["error"]["param"] == param, r.text
+
+
+def test_chat_answers_with_references_plain_and_streamed(kb_server):
+    server = kb_server[0]
+    client = openai.OpenAI(base_url=f"{server.url}/v1", api_key="x", max_retries=0, timeout=60)
+    ask = {"model": "tiny", "messages": [{"role": "user", "content": "长江有多长"}], "max_tokens": 4}
+    plain = client.chat.completions.create(**ask)
+    with_kb = client.chat.completions.create(**ask, extra_body={"knowledge_base": {"id": "wiki", "top_k": 1,
+                                                                                   "prompt_prefix": "资料：\n"}})
+    refs = with_kb.model_extra["references"]
+    assert [r["index"] for r in refs] == [1] and refs[0]["document_id"] == "zh_wiki-0000"
+    assert with_kb.usage.prompt_tokens > plain.usage.prompt_tokens + 20          # the chunk went into the prompt
+    chunks = list(client.chat.completions.create(**ask, stream=True, extra_body={"knowledge_base": "wiki"}))
+    assert chunks[0].model_extra["references"][0]["document_id"] == "zh_wiki-0000"
+    assert all("references" not in c.model_extra for c in chunks[1:])
+    for bad, param in (({"knowledge_base": "nope"}, "knowledge_base"), ({"knowledge_base": {"id": "wiki", "top_k": 99}},
+                                                                       "knowledge_base.top_k"),
+                       ({"knowledge_base": 5}, "knowledge_base")):
+        r = httpx.post(f"{server.url}/v1/chat/completions", json={**ask, **bad})
+        assert r.status_code in (400, 404) and r.json()["error"]["param"] == param, r.text
+
+
+def test_a_restart_keeps_the_bases_and_keys_keep_them_apart(kb_server, lm):
+    server, data, _ = kb_server
+    before = httpx.post(f"{server.url}/v1/knowledge_bases/wiki/search", json={"query": "长江", "top_k": 2}).json()["data"]
+    from serving.keys import KeyStore
+    _, alice = KeyStore(data / "serving.db").create("alice")
+    _, bob = KeyStore(data / "serving.db").create("bob")
+    try:
+        with Server(_app(lm, data)) as again:
+            headers = {"Authorization": f"Bearer {alice}"}
+            assert httpx.get(f"{again.url}/v1/knowledge_bases").status_code == 401
+            # the base above belongs to the no-key owner; alice's are her own
+            assert httpx.get(f"{again.url}/v1/knowledge_bases", headers=headers).json()["data"] == []
+            made = httpx.post(f"{again.url}/v1/knowledge_bases", headers=headers, json={"name": "mine"}).json()
+            assert httpx.get(f"{again.url}/v1/knowledge_bases/{made['id']}", headers={"Authorization": f"Bearer {bob}"}
+                             ).status_code == 404
+            assert httpx.delete(f"{again.url}/v1/knowledge_bases/{made['id']}", headers=headers).json()["deleted"]
+    finally:
+        KeyStore(data / "serving.db").revoke("alice")
+        KeyStore(data / "serving.db").revoke("bob")
+    with Server(_app(lm, data)) as third:
+        after = httpx.post(f"{third.url}/v1/knowledge_bases/wiki/search", json={"query": "长江", "top_k": 2}).json()["data"]
+        assert after == before
+
+
+def test_make_kb_builds_a_base_from_a_pipeline_output(tmp_path):
+    from retrieval.ingest import clean
+    rows = [json.loads(line) | {"source": "wiki"} for line in WIKI.read_text(encoding="utf-8").splitlines()[:4]]
+    clean([{k: r[k] for k in ("id", "text", "source")} for r in rows], "jsonl", tmp_path / "run")
+    out = subprocess.run([sys.executable, "-m", "serving.knowledge", "build", "--output", str(tmp_path / "run" / "output"),
+                          "--name", "sample", "--data-dir", str(tmp_path / "data")], cwd=REPO, capture_output=True,
+                         text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert "knowledge base sample" in out.stdout and "chunks" in out.stdout
+    from serving.knowledge import KnowledgeStore
+    store = KnowledgeStore(tmp_path / "data")
+    assert store.get("", "sample")["documents"] >= 3
+    bad = subprocess.run([sys.executable, "-m", "serving.knowledge", "build", "--output", str(tmp_path / "none"),
+                          "--name", "x", "--data-dir", str(tmp_path / "data")], cwd=REPO, capture_output=True, text=True,
+                         timeout=300)
+    assert bad.returncode == 2 and "--output" in bad.stderr
+
+
+@pytest.mark.skipif(not (CHROMIUM.exists() and CHROMEDRIVER.exists()), reason="needs Debian's chromium and chromium-driver")
+def test_the_page_picks_a_knowledge_base_and_shows_the_references(kb_server):
+    webdriver = pytest.importorskip("selenium.webdriver")
+    from selenium.webdriver.chrome.service import Service
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select, WebDriverWait
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--window-size=1200,900"):
+        options.add_argument(arg)
+    driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
+    try:
+        driver.get(kb_server[0].url + "/")
+        wait = WebDriverWait(driver, 60, poll_frequency=0.2)
+        wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#kb option")) > 1)
+        Select(driver.find_element(By.ID, "kb")).select_by_visible_text(
+            next(o.text for o in driver.find_elements(By.CSS_SELECTOR, "#kb option") if o.text.startswith("wiki")))
+        driver.find_element(By.ID, "max-tokens").clear()
+        driver.find_element(By.ID, "max-tokens").send_keys("4")
+        driver.find_element(By.ID, "input").send_keys("长江有多长")
+        driver.find_element(By.ID, "send").click()
+        wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, ".msg.assistant .refs li") or d.find_elements(By.CSS_SELECTOR, ".msg.error"))
+        assert not driver.find_elements(By.CSS_SELECTOR, ".msg.error"), driver.find_element(By.CSS_SELECTOR, ".msg.error").text
+        refs = driver.find_elements(By.CSS_SELECTOR, ".msg.assistant .refs li")
+        assert refs and "zh_wiki-0000" in refs[0].text and "长江" in refs[0].text
+    finally:
+        driver.quit()
