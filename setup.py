@@ -43,6 +43,7 @@ SERVE = [
 ]
 RETRIEVAL = [
     "bm25s==0.3.16",             # BM25 for the knowledge bases (retrieval/): sparse scores, maintained
+    "sentence-transformers==6.3.0",  # an embedding model from a local folder as the dense retriever (optional)
 ]
 DASK = ["dask[distributed]==2026.8.0"]  # Beam's Dask runner over a dask.distributed cluster (make cluster)
 DEV = ["pytest==9.2.0", "pytest-xdist==3.8.0", "psutil==7.2.2", "selenium==4.51.0", "hypothesis==6.170.27",

@@ -17,7 +17,7 @@ class LsaIndex:
         self.svd = TruncatedSVD(n_components=k, random_state=seed)
         self.vectors = _unit(self.svd.fit_transform(tfidf).astype(np.float32))
 
-    def scores(self, query_words: list[str]) -> np.ndarray:
+    def scores(self, query: str, query_words: list[str]) -> np.ndarray:
         q = _unit(self.svd.transform(self.vectorizer.transform([query_words])).astype(np.float32))[0]
         return self.vectors @ q
 
@@ -26,12 +26,16 @@ class SentenceEmbeddings:
     """A sentence-transformers model from a local folder (nothing is downloaded)."""
 
     def __init__(self, texts: list[str], model_dir: str, batch_size: int = 64):
+        from pathlib import Path
+
         from sentence_transformers import SentenceTransformer
-        self.model = SentenceTransformer(model_dir, local_files_only=True)
+        if not Path(model_dir).is_dir():
+            raise ValueError(f"embedding model {model_dir!r} is not a local folder (nothing is downloaded)")
+        self.model = SentenceTransformer(str(model_dir), local_files_only=True, device="cpu")
         self.vectors = self.model.encode(texts, batch_size=batch_size, normalize_embeddings=True,
                                          convert_to_numpy=True).astype(np.float32)
 
-    def scores_text(self, query: str) -> np.ndarray:
+    def scores(self, query: str, query_words: list[str]) -> np.ndarray:
         q = self.model.encode([query], normalize_embeddings=True, convert_to_numpy=True)[0]
         return self.vectors @ q
 

@@ -9,7 +9,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from retrieval.chunking import Chunk, ChunkConfig, chunk_text
-from retrieval.dense import LsaIndex
+from retrieval.dense import LsaIndex, SentenceEmbeddings
 from retrieval.lexical import LexicalIndex, words
 from retrieval.mixture import Weights, minmax, top
 
@@ -27,14 +27,17 @@ class Hit:
 
 class KnowledgeBase:
     def __init__(self, name: str, chunks: list[Chunk], config: ChunkConfig = ChunkConfig(),
-                 weights: Weights = Weights(), dimensions: int = 256):
+                 weights: Weights = Weights(), dimensions: int = 256, embedding_model: str | None = None):
+        """embedding_model: a sentence-transformers folder for the dense side; None: LSA."""
         if not chunks:
             raise ValueError(f"knowledge base {name!r} has no text to index")
         self.name, self.chunks, self.config, self.weights, self.dimensions = name, chunks, config, weights, dimensions
+        self.embedding_model = embedding_model
         started = time.perf_counter()
         corpus = [words(c.text) for c in chunks]
         self.lexical = LexicalIndex(corpus)
-        self.dense = LsaIndex(corpus, dimensions=dimensions)
+        self.dense = (SentenceEmbeddings([c.text for c in chunks], embedding_model) if embedding_model
+                      else LsaIndex(corpus, dimensions=dimensions))
         self.build_seconds = time.perf_counter() - started
 
     @classmethod
@@ -50,7 +53,7 @@ class KnowledgeBase:
             raise ValueError(f"top_k must be a whole number from 1 to {MAX_TOP_K}, got {top_k!r}")
         weights = weights or self.weights
         q = words(query)
-        lexical, dense = minmax(self.lexical.scores(q)), minmax(self.dense.scores(q))
+        lexical, dense = minmax(self.lexical.scores(q)), minmax(self.dense.scores(query, q))
         wl, wd = weights.normalised
         mixed = wl * lexical + wd * dense
         # a chunk neither retriever prefers over the others (score 0) is no answer
@@ -65,7 +68,9 @@ class KnowledgeBase:
             for c in self.chunks:
                 f.write(json.dumps(asdict(c), ensure_ascii=False) + "\n")
         manifest = {"name": self.name, "chunks": len(self.chunks), "documents": len({c.doc_id for c in self.chunks}),
-                    "chunking": asdict(self.config), "weights": asdict(self.weights), "dense": "lsa",
+                    "chunking": asdict(self.config), "weights": asdict(self.weights),
+                    "dense": f"sentence-transformers {self.embedding_model}" if self.embedding_model else "lsa",
+                    "embedding_model": self.embedding_model,
                     "dimensions": self.dimensions, "lexical": "bm25 (bm25s, jieba words)",
                     "build_seconds": round(self.build_seconds, 3)}
         (folder / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
@@ -78,4 +83,4 @@ class KnowledgeBase:
         with open(folder / CHUNKS, encoding="utf-8") as f:
             chunks = [Chunk(**json.loads(line)) for line in f if line.strip()]
         return cls(manifest["name"], chunks, ChunkConfig(**manifest["chunking"]), Weights(**manifest["weights"]),
-                   dimensions=manifest["dimensions"])
+                   dimensions=manifest["dimensions"], embedding_model=manifest.get("embedding_model"))

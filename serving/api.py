@@ -158,7 +158,7 @@ def create_app(loaded: Any, max_concurrent: int = 32, max_batch_size: int = 16, 
                allowed_hosts: frozenset[str] | None = None, cors_origins: list[str] | None = None,
                data_dir: str | Path | None = None, keys_required: bool = False, rate_limit: int = 0,
                base_dir: str | Path | None = None, run_worker: bool = True, max_adapters: int = 2,
-               worker_args: list[str] | None = None) -> FastAPI:
+               worker_args: list[str] | None = None, embedding_model: str | None = None) -> FastAPI:
     """`loaded`: a serving.loader.LoadedModel, a model folder (loaded in a background thread at
     startup), or a callable returning a LoadedModel (likewise). /health answers 503 until ready.
     allowed_hosts: the Host names answered (None: any); cors_origins: origins given CORS headers
@@ -174,7 +174,7 @@ def create_app(loaded: Any, max_concurrent: int = 32, max_batch_size: int = 16, 
         from serving.knowledge import KnowledgeStore
         store = Store(data_dir)
         key_store = KeyStore(store.paths.db)
-        knowledge = KnowledgeStore(data_dir)
+        knowledge = KnowledgeStore(data_dir, embedding_model)
     base_dir = base_dir or (loaded if isinstance(loaded, (str, Path)) else None)
     registry = ModelRegistry(store, max_adapters=max_adapters,
                              engine_factory=lambda lm: GenerationEngine(lm, max_batch_size=max_batch_size,
@@ -640,6 +640,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rate-limit", type=int, default=600, help="requests per minute per API key (0: no limit)")
     ap.add_argument("--max-adapters", type=int, default=2, help="fine-tuned models kept loaded at once")
     ap.add_argument("--no-fine-tuning", action="store_true", help="do not start the fine-tuning worker")
+    ap.add_argument("--embedding-model", default=None,
+                    help="a local sentence-transformers folder: the dense retriever of new knowledge bases (default: LSA)")
     args = ap.parse_args(argv)
     if not Path(args.model, "config.json").is_file():
         ap.error(f"--model {args.model}: no config.json there (make one with `make train`)")
@@ -660,7 +662,8 @@ def main(argv: list[str] | None = None) -> int:
                      max_body_bytes=args.max_body_bytes, allowed_hosts=hosts,
                      cors_origins=[o.strip() for o in args.cors_origins.split(",")] if args.cors_origins else None,
                      data_dir=args.data_dir, keys_required=not loopback, rate_limit=args.rate_limit,
-                     base_dir=args.model, run_worker=not args.no_fine_tuning, max_adapters=args.max_adapters)
+                     base_dir=args.model, run_worker=not args.no_fine_tuning, max_adapters=args.max_adapters,
+                     embedding_model=args.embedding_model)
     uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level)
     return 0
 

@@ -18,7 +18,7 @@ import threading
 import time
 from pathlib import Path
 
-from retrieval.chunking import ChunkConfig
+from retrieval.chunking import ChunkConfig, chunk_text
 from retrieval.knowledge_base import MAX_TOP_K, KnowledgeBase
 from retrieval.mixture import Weights
 from serving.keys import connect
@@ -53,8 +53,10 @@ def top_k_from(raw, default: int, param: str = "top_k") -> int:
 
 
 class KnowledgeStore:
-    def __init__(self, data_dir: str | Path):
+    def __init__(self, data_dir: str | Path, embedding_model: str | None = None):
+        """embedding_model: a sentence-transformers folder for new bases' dense side (None: LSA)."""
         self.root = Path(data_dir)
+        self.embedding_model = embedding_model
         (self.root / "kb").mkdir(parents=True, exist_ok=True)
         self.con = connect(self.root / "serving.db")
         self.con.execute("""CREATE TABLE IF NOT EXISTS knowledge_bases (id TEXT PRIMARY KEY, owner TEXT NOT NULL,
@@ -132,14 +134,14 @@ class KnowledgeStore:
             current = self._base(kb_id)
             keep = [] if current is None else [c for c in current.chunks if c.doc_id not in {d[0] for d in documents}]
             config = ChunkConfig(info["chunking"]["size"], info["chunking"]["overlap"])
-            fresh = KnowledgeBase.from_documents(info["name"], documents, config) if documents else None
-            chunks = keep + (fresh.chunks if fresh else [])
+            chunks = keep + [c for doc_id, source, text in documents for c in chunk_text(doc_id, source, text, config)]
             if not chunks:
                 raise KnowledgeError("no document survived cleaning: nothing to index "
                                      f"({counts.get('rejected', 0)} rejected, {counts.get('dead_letter', 0)} dead letters)",
                                      "documents")
             w = info["defaults"]["weights"]
-            kb = KnowledgeBase(info["name"], chunks, config, Weights(w["lexical"], w["dense"]))
+            model = current.embedding_model if current is not None else self.embedding_model
+            kb = KnowledgeBase(info["name"], chunks, config, Weights(w["lexical"], w["dense"]), embedding_model=model)
             kb.save(self.folder(kb_id))
             self.loaded[kb_id] = (len(chunks), kb)
             n_docs = len({c.doc_id for c in chunks})
@@ -218,9 +220,11 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("--owner", default="", help="the API key (id or name) the base belongs to (default: no key)")
     b.add_argument("--chunk-size", type=int, default=300)
     b.add_argument("--chunk-overlap", type=int, default=50)
+    b.add_argument("--embedding-model", default=None,
+                   help="a local sentence-transformers folder for the dense retriever (default: LSA, no model)")
     args = ap.parse_args(argv)
     from retrieval.ingest import read_output_documents
-    store = KnowledgeStore(args.data_dir)
+    store = KnowledgeStore(args.data_dir, args.embedding_model)
     owner = args.owner
     if owner:
         from serving.keys import KeyStore

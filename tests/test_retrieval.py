@@ -83,3 +83,43 @@ def test_lexical_recall_at_5_on_cmrc_contexts_is_at_least_085():
     sample = queries[::16]                                               # 200 questions across the set
     ranks = [rank_of(kb.search(q, top_k=20, weights=Weights(1, 0)), doc) for q, doc in sample]
     assert sum(r is not None and r <= 5 for r in ranks) / len(ranks) >= 0.85
+
+
+@pytest.fixture(scope="module")
+def tiny_embedder(tmp_path_factory):
+    """A sentence-transformers model built here: a tiny BERT with a WordPiece vocabulary trained on
+    the test documents, mean pooling (no download)."""
+    st = pytest.importorskip("sentence_transformers")
+    from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, trainers
+    from transformers import BertConfig, BertModel, BertTokenizerFast
+    import torch
+    root = tmp_path_factory.mktemp("st")
+    tok = Tokenizer(models.WordPiece(unk_token="[UNK]"))
+    tok.normalizer = normalizers.BertNormalizer()
+    tok.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
+    tok.train_from_iterator([d[2] for d in DOCS] * 3, trainers.WordPieceTrainer(
+        vocab_size=300, special_tokens=["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]))
+    fast = BertTokenizerFast(tokenizer_object=tok, unk_token="[UNK]", pad_token="[PAD]", cls_token="[CLS]",
+                             sep_token="[SEP]", mask_token="[MASK]")
+    torch.manual_seed(0)
+    bert = BertModel(BertConfig(vocab_size=fast.vocab_size, hidden_size=32, num_hidden_layers=1, num_attention_heads=2,
+                                intermediate_size=64, max_position_embeddings=128))
+    bert.save_pretrained(root / "bert")
+    fast.save_pretrained(root / "bert")
+    from sentence_transformers.sentence_transformer.modules import Pooling, Transformer
+    model = st.SentenceTransformer(modules=[Transformer(str(root / "bert"), max_seq_length=128), Pooling(32, "mean")],
+                                   device="cpu")
+    model.save(str(root / "st"))
+    return str(root / "st")
+
+
+def test_a_local_sentence_transformers_model_is_the_dense_side_and_survives_a_reload(tiny_embedder, tmp_path):
+    kb = KnowledgeBase.from_documents("st", DOCS, ChunkConfig(size=60, overlap=0), embedding_model=tiny_embedder)
+    hits = kb.search("长城", top_k=3, weights=Weights(0, 1))
+    assert hits and all(h.score == pytest.approx(h.dense) for h in hits)
+    kb.save(tmp_path / "kb")
+    again = KnowledgeBase.load(tmp_path / "kb")
+    assert again.embedding_model == tiny_embedder
+    assert [h.chunk for h in again.search("长城", 3)] == [h.chunk for h in kb.search("长城", 3)]
+    with pytest.raises(ValueError, match="not a local folder"):
+        KnowledgeBase.from_documents("x", DOCS, embedding_model=str(tmp_path / "missing"))
