@@ -38,7 +38,7 @@ def parse_upload(filename: str, content: bytes) -> tuple[str, list[dict]]:
 def _json_line(filename: str, n: int, line: str) -> dict:
     try:
         obj = json.loads(line)
-    except ValueError as e:
+    except (ValueError, RecursionError) as e:
         raise DocumentError(f"{filename} line {n}: not valid JSON ({e})") from None
     if not isinstance(obj, dict):
         raise DocumentError(f"{filename} line {n}: expected a JSON object with 'text' or 'html'")
@@ -82,7 +82,8 @@ def clean(rows: list[dict], fmt: str, workdir: str | Path) -> tuple[list[tuple[s
     (workdir / "sources.yaml").write_text(json.dumps(sources), encoding="utf-8")
     manifest = pretrain.run(["--sources", str(workdir / "sources.yaml"), "--output", str(workdir / "output"), "--overwrite"])
     by_id = {row["id"]: row["source"] for row in rows}
-    docs = [(doc_id, by_id.get(doc_id, UPLOAD_SOURCE), text) for doc_id, _source, text in read_output_documents(workdir / "output")]
+    kept = read_output_documents(workdir / "output") if manifest["counts"]["written"] else []
+    docs = [(doc_id, by_id.get(doc_id, UPLOAD_SOURCE), text) for doc_id, _source, text in kept]
     c = manifest["counts"]
     return docs, {"read": c["read"], "kept": len(docs), "rejected": c["rejected"], "dead_letter": c["dead_letter"],
                   "by_rule": c.get("by_rule", {})}

@@ -11,7 +11,7 @@ from pathlib import Path
 from retrieval.chunking import Chunk, ChunkConfig, chunk_text
 from retrieval.dense import LsaIndex, SentenceEmbeddings
 from retrieval.lexical import LexicalIndex, words
-from retrieval.mixture import Weights, minmax, top
+from retrieval.mixture import Weights, scaled, top
 
 MANIFEST, CHUNKS = "manifest.json", "chunks.jsonl"
 MAX_TOP_K = 50
@@ -21,7 +21,7 @@ MAX_TOP_K = 50
 class Hit:
     chunk: Chunk
     score: float
-    lexical: float           # normalised to [0, 1]
+    lexical: float           # scaled to [0, 1] by the best chunk's
     dense: float
 
 
@@ -53,10 +53,10 @@ class KnowledgeBase:
             raise ValueError(f"top_k must be a whole number from 1 to {MAX_TOP_K}, got {top_k!r}")
         weights = weights or self.weights
         q = words(query)
-        lexical, dense = minmax(self.lexical.scores(q)), minmax(self.dense.scores(query, q))
+        lexical, dense = scaled(self.lexical.scores(q)), scaled(self.dense.scores(query, q))
         wl, wd = weights.normalised
         mixed = wl * lexical + wd * dense
-        # a chunk neither retriever prefers over the others (score 0) is no answer
+        # a chunk neither retriever finds anything in (score 0) is no answer
         return [Hit(self.chunks[i], float(mixed[i]), float(lexical[i]), float(dense[i])) for i in top(mixed, top_k)
                 if mixed[i] > 0]
 

@@ -1,6 +1,7 @@
-"""The mixture of lexical and dense scores: each retriever's scores over the chunks are min-max
-normalised to [0, 1] (over all chunks, so a chunk neither retriever likes scores 0), then
-score = w_lexical * lexical + w_dense * dense, with the weights normalised to sum to 1."""
+"""The mixture of lexical and dense scores: each retriever's scores over the chunks are scaled to
+[0, 1] by the best chunk's score, negative scores (a dense cosine) clipped to 0, so a chunk
+neither retriever finds anything in scores 0 and every chunk that matches keeps a score above 0;
+then score = w_lexical * lexical + w_dense * dense, with the weights normalised to sum to 1."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -27,17 +28,16 @@ class Weights:
         return self.lexical / total, self.dense / total
 
 
-def minmax(scores: np.ndarray) -> np.ndarray:
-    """Scores mapped to [0, 1]; all equal (no retriever preference) maps to 0."""
-    if scores.size == 0:
-        return scores
-    lo, hi = float(scores.min()), float(scores.max())
-    return np.zeros_like(scores) if hi <= lo else (scores - lo) / (hi - lo)
+def scaled(scores: np.ndarray) -> np.ndarray:
+    """Scores divided by the best one, negatives clipped to 0: in [0, 1], 0 = no match."""
+    clipped = np.clip(scores, 0, None)
+    best = float(clipped.max(initial=0))
+    return clipped / best if best > 0 else np.zeros_like(clipped)
 
 
 def mix(lexical: np.ndarray, dense: np.ndarray, weights: Weights) -> np.ndarray:
     wl, wd = weights.normalised
-    return wl * minmax(lexical) + wd * minmax(dense)
+    return wl * scaled(lexical) + wd * scaled(dense)
 
 
 def top(scores: np.ndarray, k: int) -> list[int]:

@@ -29,6 +29,7 @@ import argparse
 import asyncio
 import json
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -48,7 +49,8 @@ from serving.models import ModelRegistry
 from training.sft_format import render_prompt
 
 STATIC = Path(__file__).resolve().parent / "static"
-JSON_ROUTES = frozenset({"/v1/chat/completions", "/v1/completions", "/v1/fine_tuning/jobs"})
+JSON_ROUTES = frozenset({"/v1/chat/completions", "/v1/completions", "/v1/fine_tuning/jobs", "/v1/knowledge_bases"})
+JSON_PATTERNS = (re.compile(r"^/v1/knowledge_bases/[^/]+/search$"),)
 KNOWN_ROUTES = JSON_ROUTES | {"/v1/models", "/health", "/metrics", "/"}
 
 
@@ -208,6 +210,15 @@ def create_app(loaded: Any, max_concurrent: int = 32, max_batch_size: int = 16, 
                                  "--base", f"{name}={Path(base_dir).resolve()}", "--parent", str(os.getpid()),
                                  *(worker_args or [])], stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
 
+    stopping = threading.Event()
+
+    def supervise_worker(app) -> None:
+        """A worker that exits while the server runs (crashed, killed) is started again."""
+        while not stopping.wait(2.0):
+            worker = app.state.worker
+            if worker is not None and worker.poll() is not None:
+                app.state.worker = start_worker()
+
     @asynccontextmanager
     async def lifespan(app):
         if isinstance(loaded, (str, Path)) or callable(loaded):
@@ -215,12 +226,15 @@ def create_app(loaded: Any, max_concurrent: int = 32, max_batch_size: int = 16, 
         else:
             ready(loaded)
         app.state.worker = start_worker()
+        if app.state.worker is not None:
+            threading.Thread(target=supervise_worker, args=(app,), name="worker-supervisor", daemon=True).start()
         yield
+        stopping.set()
         worker = app.state.worker
-        if worker is not None:              # stopped by its own pid
+        if worker is not None:              # stopped by its own pid; SIGTERM puts its job back in the queue
             worker.terminate()
             try:
-                worker.wait(15)
+                worker.wait(30)
             except subprocess.TimeoutExpired:
                 worker.kill()
                 worker.wait(5)
@@ -243,6 +257,12 @@ def create_app(loaded: Any, max_concurrent: int = 32, max_batch_size: int = 16, 
             status = 404
         message = f"no route {request.method} {request.url.path}" if status == 404 else str(exc.detail)
         return APIError(status, message, code="not_found" if status == 404 else None).response()
+
+    @app.exception_handler(UnicodeEncodeError)
+    async def _unencodable(request: Request, exc: UnicodeEncodeError):
+        # a lone surrogate ("\ud800") in any string field: JSON allows it, UTF-8 (and SQLite) does not
+        return APIError(400, f"a string in the request holds a character UTF-8 cannot encode "
+                             f"({exc.object[exc.start:exc.end]!a})").response()
 
     @app.exception_handler(Exception)
     async def _server_error(request: Request, exc: Exception):
@@ -274,7 +294,8 @@ def create_app(loaded: Any, max_concurrent: int = 32, max_batch_size: int = 16, 
     if key_store is not None:
         from serving.auth import ApiKeyAuth
         app.add_middleware(ApiKeyAuth, store=key_store, always_required=keys_required, rate_per_minute=rate_limit)
-    app.add_middleware(RequestGuards, json_routes=JSON_ROUTES, max_body_bytes=max_body_bytes, allowed_hosts=allowed_hosts)
+    app.add_middleware(RequestGuards, json_routes=JSON_ROUTES, max_body_bytes=max_body_bytes, allowed_hosts=allowed_hosts,
+                       allowed_origins=frozenset(cors_origins or ()), json_patterns=JSON_PATTERNS)
     if cors_origins:
         from fastapi.middleware.cors import CORSMiddleware
         app.add_middleware(CORSMiddleware, allow_origins=list(cors_origins), allow_methods=["GET", "POST"],
@@ -356,22 +377,35 @@ def create_app(loaded: Any, max_concurrent: int = 32, max_batch_size: int = 16, 
         checked(v.unsupported, body, True)
         lm, engine = await model_for(request, body)
         clean = checked(v.messages, body)
-        extra = {}
-        if body.get("knowledge_base") is not None:
-            clean, extra["references"] = await with_knowledge(request, body["knowledge_base"], clean)
         refuse_if_surely_too_long(sum(len(m["content"].encode("utf-8")) for m in clean), lm, state.token_bytes,
                                   "messages")
-        # Tokenizing a long prompt is CPU work: off the event loop, so /health and streams stay live.
-        prompt_ids = await asyncio.to_thread(render_chat, clean, lm)
+        extra = {}
+        if body.get("knowledge_base") is not None:
+            references, prefix = await with_knowledge(request, body["knowledge_base"], clean)
+            prompt_ids, extra["references"] = await asyncio.to_thread(fit_references, clean, references, prefix, lm)
+        else:
+            # Tokenizing a long prompt is CPU work: off the event loop, so /health and streams stay live.
+            prompt_ids = await asyncio.to_thread(render_chat, clean, lm)
         return await generate(request, lm, engine, body, prompt_ids, chat=True, extra=extra)
+
+    def fit_references(clean: list[dict], references: list[dict], prefix: str, lm):
+        """The prompt with as many references as fit the context beside room for an answer; the
+        lowest-scored go first. When none fits, the plain prompt and no references."""
+        from serving.knowledge import REFERENCE_ROOM, with_references
+        while references:
+            ids = render_chat(with_references(clean, references, prefix), lm)
+            if len(ids) + REFERENCE_ROOM <= lm.context_length:
+                return ids, references
+            references = references[:-1]
+        return render_chat(clean, lm), []
 
     async def with_knowledge(request: Request, spec, clean: list[dict]):
         """The `knowledge_base` extension: retrieved chunks in a system message, and the references."""
         if knowledge is None:
             raise _bad("'knowledge_base' needs a server with a data folder (--data-dir)", "knowledge_base")
-        from serving.knowledge import KnowledgeError, augment
+        from serving.knowledge import KnowledgeError, retrieve_for_chat
         try:
-            return await asyncio.to_thread(augment, knowledge, caller(request), spec, clean)
+            return await asyncio.to_thread(retrieve_for_chat, knowledge, caller(request), spec, clean)
         except KnowledgeError as e:
             raise APIError(e.status, str(e), e.param, code="not_found" if e.status == 404 else None) from None
 
@@ -529,12 +563,16 @@ def create_app(loaded: Any, max_concurrent: int = 32, max_batch_size: int = 16, 
         reqs = []
         try:
             for i in range(n):
-                seed = None if params.seed is None else params.seed + i
+                # choice i samples with seed + i (wrapping inside the seed range); choice 0 with the seed itself
+                seed = None if params.seed is None else (params.seed + i if i == 0 else (params.seed + i) % 2 ** 63)
                 reqs.append(engine.submit(prompt_ids, dataclasses.replace(params, seed=seed), stream_tokens=bool(stops)))
-        except EngineBusy as e:
-            for r in reqs:
+        except BaseException as e:
+            for r in reqs:                      # none of the choices goes on alone
                 r.cancel()
-            raise APIError(429, f"server busy: {e}; retry later", type_="rate_limit_error", code="rate_limit_exceeded")
+            if isinstance(e, EngineBusy):
+                raise APIError(429, f"server busy: {e}; retry later", type_="rate_limit_error",
+                               code="rate_limit_exceeded") from None
+            raise
         metrics.prompt_tokens.inc(len(prompt_ids))
         started = time.monotonic()
         tok = lm.tokenizer

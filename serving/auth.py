@@ -1,7 +1,7 @@
 """API keys on every /v1/* route, and a per-key request rate, as one pure ASGI middleware.
 
-A key is required when the store holds an active key or when the server is told so (it binds to
-a non-loopback address); it is read from `Authorization: Bearer <key>`. A missing, unknown or
+A key is required once the store holds a key (active or revoked: revoking the last key does not
+open the server again) or when the server is told so (it binds to a non-loopback address); it is read from `Authorization: Bearer <key>`. A missing, unknown or
 revoked key gets 401 in OpenAI's error shape. The store is asked on every request, so a key
 created or revoked with `python -m serving.keys` counts at once. Each key has a token bucket of
 `rate_per_minute` requests (0: no limit): past it, 429 with Retry-After. The route handlers find
@@ -10,6 +10,7 @@ the caller's key id in `request.state.api_key` ("" when no key is needed and non
 """
 from __future__ import annotations
 
+import asyncio
 import math
 import threading
 import time
@@ -26,6 +27,13 @@ class RateLimiter:
         self.rate = per_minute / 60.0
         self.buckets: dict[str, tuple[float, float]] = {}
         self.lock = threading.Lock()
+
+    def refund(self, key: str) -> None:
+        """Gives back the token a successful attempt took from its 'failed attempts' bucket."""
+        with self.lock:
+            if key in self.buckets:
+                tokens, then = self.buckets[key]
+                self.buckets[key] = (min(self.capacity, tokens + 1), then)
 
     def take(self, key: str) -> float:
         """0 when the request may go, else the seconds until it may."""
@@ -60,8 +68,18 @@ class ApiKeyAuth:
             return await self.app(scope, receive, send)
         header = next((v.decode("latin-1") for k, v in scope.get("headers", []) if k.lower() == b"authorization"), "")
         token = header[7:].strip() if header[:7].lower() == "bearer " else ""
-        key = self.store.verify(token) if token else None
-        if key is None and (self.always_required or self.store.any_active()):
+        key = None
+        if token:
+            guess = "bad:" + token.split("-", 2)[1] if token.count("-") >= 2 else "bad:?"
+            wait = self.limiter.take(guess) if self.limiter.capacity > 0 else 0.0
+            if wait > 0:            # wrong secrets for one key id count against a bucket of their own
+                return await _refuse(send, 429, f"too many failed attempts; retry in {math.ceil(wait)} s",
+                                     "rate_limit_exceeded", "rate_limit_error",
+                                     [(b"retry-after", str(math.ceil(wait)).encode())])
+            key = await asyncio.to_thread(self.store.verify, token)     # scrypt: off the event loop
+            if key is not None:
+                self.limiter.refund("bad:" + key.id)
+        if key is None and (self.always_required or self.store.any_key()):
             message = ("Incorrect API key provided, or the key was revoked" if token else
                        "You didn't provide an API key: send it as 'Authorization: Bearer <key>' "
                        "(make one with `python -m serving.keys create --name NAME`)")

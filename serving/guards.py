@@ -1,6 +1,8 @@
 """What the server checks of a request before any route sees it, as one pure ASGI middleware:
-the Host header (DNS rebinding), the content type of JSON routes (a web page can send text/plain
-cross-origin without a preflight), and the body size (checked on Content-Length, and counted while a
+the Host header (DNS rebinding), the Origin of a request that changes something (POST / DELETE
+from another web origin: a page could otherwise upload files or start jobs on a loopback server
+with a multipart form, which needs no preflight), the content type of JSON routes (a web page can
+send text/plain cross-origin without a preflight), and the body size (checked on Content-Length, and counted while a
 body without one is read, so an oversized body is never held whole). Every refusal is an error in
 OpenAI's shape.
 """
@@ -33,6 +35,11 @@ def default_allowed_hosts(bind_host: str) -> frozenset[str] | None:
     return LOOPBACK_NAMES | {bind_host} if loopback else None
 
 
+def _origin_host(origin: str) -> str:
+    """'http://127.0.0.1:8000' -> '127.0.0.1:8000'."""
+    return origin.split("://", 1)[-1].rstrip("/").lower()
+
+
 def host_name(header: str) -> str:
     """The host of a Host header, without its port ("[::1]:8000" -> "::1")."""
     if header.startswith("["):
@@ -42,9 +49,14 @@ def host_name(header: str) -> str:
 
 class RequestGuards:
     def __init__(self, app, json_routes: frozenset[str], max_body_bytes: int = 1 << 20,
-                 allowed_hosts: frozenset[str] | None = None):
+                 allowed_hosts: frozenset[str] | None = None, allowed_origins: frozenset[str] = frozenset(),
+                 json_patterns: tuple = ()):
+        """json_routes: exact paths; json_patterns: compiled regexes of paths with ids in them."""
         self.app, self.json_routes, self.max_body_bytes = app, json_routes, max_body_bytes
-        self.allowed_hosts = allowed_hosts
+        self.allowed_hosts, self.allowed_origins, self.json_patterns = allowed_hosts, allowed_origins, json_patterns
+
+    def _same_origin(self, origin: str, headers: dict) -> bool:
+        return origin in self.allowed_origins or _origin_host(origin) == headers.get("host", "").lower()
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
@@ -53,7 +65,13 @@ class RequestGuards:
         if self.allowed_hosts is not None and host_name(headers.get("host", "")).lower() not in self.allowed_hosts:
             return await send_error(send, 421, f"this server does not answer for host {headers.get('host', '')!r}",
                                     code="misdirected_request")
-        if scope["method"] != "POST" or scope["path"] not in self.json_routes:
+        origin = headers.get("origin")
+        if scope["method"] in ("POST", "DELETE", "PUT", "PATCH") and origin and not self._same_origin(origin, headers):
+            return await send_error(send, 403, f"requests from the web origin {origin!r} may not change this server's "
+                                               "state (--cors-origins admits an origin)", code="forbidden_origin")
+        path = scope["path"]
+        json_route = path in self.json_routes or any(p.match(path) for p in self.json_patterns)
+        if scope["method"] != "POST" or not json_route:
             return await self.app(scope, receive, send)
         media_type = headers.get("content-type", "").split(";")[0].strip().lower()
         if media_type != "application/json":

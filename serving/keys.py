@@ -67,6 +67,10 @@ class KeyStore:
         rows = self.con.execute("SELECT id, name, created, revoked FROM api_keys ORDER BY created, id").fetchall()
         return [ApiKey(*r) for r in rows]
 
+    def any_key(self) -> bool:
+        """Whether a key was ever made here (revoked ones count: the server stays locked)."""
+        return self.con.execute("SELECT 1 FROM api_keys LIMIT 1").fetchone() is not None
+
     def any_active(self) -> bool:
         return self.con.execute("SELECT 1 FROM api_keys WHERE revoked IS NULL LIMIT 1").fetchone() is not None
 

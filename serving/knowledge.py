@@ -13,9 +13,11 @@ import argparse
 import json
 import secrets
 import shutil
+import sqlite3
 import sys
 import threading
 import time
+from collections import OrderedDict
 from pathlib import Path
 
 from retrieval.chunking import ChunkConfig, chunk_text
@@ -25,6 +27,8 @@ from serving.keys import connect
 
 DEFAULT_PREFIX = "请根据以下资料回答问题；资料不相关时照常回答。Answer from these references when they are relevant:\n"
 DEFAULT_TOP_K = 3
+REFERENCE_ROOM = 64             # tokens left for the answer when references are fitted into a model's context
+MAX_LOADED = 8                  # bases kept in memory; the least recently used is reloaded from disk when asked
 
 
 class KnowledgeError(ValueError):
@@ -62,7 +66,7 @@ class KnowledgeStore:
         self.con.execute("""CREATE TABLE IF NOT EXISTS knowledge_bases (id TEXT PRIMARY KEY, owner TEXT NOT NULL,
             name TEXT NOT NULL, created_at INTEGER NOT NULL, settings TEXT NOT NULL, documents INTEGER NOT NULL DEFAULT 0,
             chunks INTEGER NOT NULL DEFAULT 0, UNIQUE (owner, name))""")
-        self.loaded: dict[str, tuple[int, KnowledgeBase]] = {}       # id -> (chunks when loaded, base)
+        self.loaded: OrderedDict[str, tuple[int, KnowledgeBase]] = OrderedDict()  # id -> (chunks, base), LRU
         self.lock = threading.Lock()
 
     def folder(self, kb_id: str) -> Path:
@@ -76,9 +80,13 @@ class KnowledgeStore:
         unknown = sorted(set(body) - {"name", "chunk_size", "chunk_overlap", "weights", "top_k", "prompt_prefix"})
         if unknown:
             raise KnowledgeError(f"'{unknown[0]}' is not a knowledge base field", unknown[0])
+        size, overlap = body.get("chunk_size", 300), body.get("chunk_overlap", 50)
+        for field, value, hi in (("chunk_size", size, 10_000), ("chunk_overlap", overlap, 9_999)):
+            if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= hi:
+                raise KnowledgeError(f"'{field}' must be a whole number from 0 to {hi}, got {value!r}", field)
         try:
-            chunking = ChunkConfig(body.get("chunk_size", 300), body.get("chunk_overlap", 50))
-        except (ValueError, TypeError) as e:
+            chunking = ChunkConfig(size, overlap)
+        except ValueError as e:
             raise KnowledgeError(str(e), "chunk_size") from None
         prefix = body.get("prompt_prefix", DEFAULT_PREFIX)
         if not isinstance(prefix, str):
@@ -90,7 +98,7 @@ class KnowledgeStore:
         try:
             self.con.execute("INSERT INTO knowledge_bases (id, owner, name, created_at, settings) VALUES (?,?,?,?,?)",
                              (kb_id, owner, name.strip(), int(time.time()), json.dumps(settings)))
-        except Exception:  # noqa: BLE001 - UNIQUE (owner, name)
+        except sqlite3.IntegrityError:          # UNIQUE (owner, name)
             raise KnowledgeError(f"you already have a knowledge base named {name.strip()!r}", "name") from None
         return self.get(owner, kb_id)
 
@@ -143,7 +151,7 @@ class KnowledgeStore:
             model = current.embedding_model if current is not None else self.embedding_model
             kb = KnowledgeBase(info["name"], chunks, config, Weights(w["lexical"], w["dense"]), embedding_model=model)
             kb.save(self.folder(kb_id))
-            self.loaded[kb_id] = (len(chunks), kb)
+            self._keep(kb_id, kb)
             n_docs = len({c.doc_id for c in chunks})
             self.con.execute("UPDATE knowledge_bases SET documents = ?, chunks = ? WHERE id = ?", (n_docs, len(chunks), kb_id))
         return {**self.get(owner, kb_id), "added": counts}
@@ -151,12 +159,19 @@ class KnowledgeStore:
     def _base(self, kb_id: str) -> KnowledgeBase | None:
         """The base in memory, loaded from its folder on first use (after a restart too)."""
         if kb_id in self.loaded:
+            self.loaded.move_to_end(kb_id)
             return self.loaded[kb_id][1]
         if not (self.folder(kb_id) / "manifest.json").is_file():
             return None
         kb = KnowledgeBase.load(self.folder(kb_id))
-        self.loaded[kb_id] = (len(kb.chunks), kb)
+        self._keep(kb_id, kb)
         return kb
+
+    def _keep(self, kb_id: str, kb: KnowledgeBase) -> None:
+        self.loaded[kb_id] = (len(kb.chunks), kb)
+        self.loaded.move_to_end(kb_id)
+        while len(self.loaded) > MAX_LOADED:
+            self.loaded.popitem(last=False)
 
     def search(self, owner: str, ident: str, query, top_k=None, weights=None) -> tuple[dict, list]:
         info = self.get(owner, ident)
@@ -178,10 +193,9 @@ def hit_json(hit, index: int | None = None) -> dict:
     return out if index is None else {"index": index, **out}
 
 
-def augment(store: KnowledgeStore, owner: str, spec, messages: list[dict]) -> tuple[list[dict], list[dict]]:
+def retrieve_for_chat(store: KnowledgeStore, owner: str, spec, messages: list[dict]) -> tuple[list[dict], str]:
     """The chat extension `knowledge_base`: a base id/name, or {"id", "top_k", "weights", "prompt_prefix"}.
-    Retrieves with the last user message and puts the chunks, numbered, in a system message
-    (before any given one); returns (messages, references)."""
+    Retrieves with the last user message; returns (references, prompt prefix)."""
     if isinstance(spec, str):
         spec = {"id": spec}
     if not isinstance(spec, dict) or not isinstance(spec.get("id") or spec.get("name"), str):
@@ -193,21 +207,24 @@ def augment(store: KnowledgeStore, owner: str, spec, messages: list[dict]) -> tu
     prefix = spec.get("prompt_prefix")
     if prefix is not None and not isinstance(prefix, str):
         raise KnowledgeError("knowledge_base.prompt_prefix must be a string", "knowledge_base.prompt_prefix")
-    query = messages[-1]["content"]
     try:
-        info, hits = store.search(owner, spec.get("id") or spec.get("name"), query, spec.get("top_k"), spec.get("weights"))
+        info, hits = store.search(owner, spec.get("id") or spec.get("name"), messages[-1]["content"], spec.get("top_k"),
+                                  spec.get("weights"))
     except KnowledgeError as e:
         if e.param in ("top_k", "weights"):
             e.param = f"knowledge_base.{e.param}"
         raise
-    references = [hit_json(h, i + 1) for i, h in enumerate(hits)]
+    return [hit_json(h, i + 1) for i, h in enumerate(hits)], (info["defaults"]["prompt_prefix"] if prefix is None else prefix)
+
+
+def with_references(messages: list[dict], references: list[dict], prefix: str) -> list[dict]:
+    """The numbered chunks after the prefix, in a system message before any given one."""
     if not references:
-        return messages, references
-    context = (info["defaults"]["prompt_prefix"] if prefix is None else prefix) + "\n".join(
-        f"[{r['index']}] {r['text']}" for r in references)
+        return messages
+    context = prefix + "\n".join(f"[{r['index']}] {r['text']}" for r in references)
     if messages[0]["role"] == "system":
-        return [{"role": "system", "content": context + "\n\n" + messages[0]["content"]}] + messages[1:], references
-    return [{"role": "system", "content": context}] + messages, references
+        return [{"role": "system", "content": context + "\n\n" + messages[0]["content"]}] + messages[1:]
+    return [{"role": "system", "content": context}] + messages
 
 
 def main(argv: list[str] | None = None) -> int:

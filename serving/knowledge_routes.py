@@ -31,15 +31,20 @@ def make_router(store: KnowledgeStore, error, owner_of) -> APIRouter:
         return error(e.status, str(e), e.param, "not_found" if e.status == 404 else None)
 
     async def json_body(request: Request) -> dict:
+        too_large = error(413, f"the body is over this route's limit of {MAX_JSON_BYTES >> 20} MB", None,
+                          "request_too_large")
         length = request.headers.get("content-length")
         if length and length.isdigit() and int(length) > MAX_JSON_BYTES:
-            raise error(413, f"the body is over this route's limit of {MAX_JSON_BYTES >> 20} MB", None, "request_too_large")
-        raw = await request.body()
-        if len(raw) > MAX_JSON_BYTES:
-            raise error(413, f"the body is over this route's limit of {MAX_JSON_BYTES >> 20} MB", None, "request_too_large")
+            raise too_large
+        chunks, size = [], 0
+        async for piece in request.stream():          # counted while read: an oversized body is never held whole
+            size += len(piece)
+            if size > MAX_JSON_BYTES:
+                raise too_large
+            chunks.append(piece)
         try:
-            body = json.loads(raw)
-        except ValueError:
+            body = json.loads(b"".join(chunks))
+        except (ValueError, RecursionError):
             raise error(400, "the request body is not valid JSON") from None
         if not isinstance(body, dict):
             raise error(400, "the request body must be a JSON object")

@@ -5,8 +5,11 @@ decodes as fast as the base; the base weights are not shared) with an engine of 
 from __future__ import annotations
 
 import asyncio
+import time
 from collections import OrderedDict
 
+RETIRE_AFTER_S = 30.0     # an evicted engine is shut down once idle this long: a request that took it just
+                          # before the eviction (and is still tokenizing or retrieving) can still submit
 
 class ModelRegistry:
     def __init__(self, store, max_adapters: int, engine_factory):
@@ -14,6 +17,7 @@ class ModelRegistry:
         self.base = None                      # (LoadedModel, engine)
         self.loaded: OrderedDict[str, tuple] = OrderedDict()
         self.locks: dict[str, asyncio.Lock] = {}
+        self.retiring: list[tuple[float, object]] = []     # (evicted at, engine)
 
     def set_base(self, lm, engine) -> None:
         self.base = (lm, engine)
@@ -29,6 +33,7 @@ class ModelRegistry:
             return self.base
         if self.store is None or not name.startswith("ft:"):
             return None
+        self._retire()
         found = self.store.fine_tuned(owner, name)
         if found is None:
             return None
@@ -51,9 +56,19 @@ class ModelRegistry:
             lm, engine = self.loaded[name]
             if engine.in_flight == 0:
                 del self.loaded[name]
+                self.retiring.append((time.monotonic(), engine))
+
+    def _retire(self) -> None:
+        now, keep = time.monotonic(), []
+        for since, engine in self.retiring:
+            if engine.in_flight == 0 and now - since >= RETIRE_AFTER_S:
                 engine.shutdown()
+            else:
+                keep.append((since if engine.in_flight == 0 else now, engine))
+        self.retiring = keep
 
     def shutdown(self) -> None:
-        for _, engine in self.loaded.values():
+        for _, engine in list(self.loaded.values()) + [(None, e) for _, e in self.retiring]:
             engine.shutdown()
         self.loaded.clear()
+        self.retiring.clear()

@@ -163,6 +163,28 @@ def test_upload_fine_tune_chat_cancel_and_restart_with_the_official_client(live,
     assert "Job cancelled by the user" in [e.message for e in server.client(key).fine_tuning.jobs.list_events(second.id).data]
 
 
+def test_a_killed_server_leaves_no_worker_behind_and_the_job_completes_after_a_restart(live, base_model):
+    server, key, _ = live
+    client = server.client(key)
+    f = client.files.create(file=SAMPLE.open("rb"), purpose="fine-tune")
+    job = client.fine_tuning.jobs.create(training_file=f.id, model=base_model.name, hyperparameters={"n_epochs": 6})
+    deadline = time.time() + 120
+    while not any(e.message.startswith("Step ") for e in client.fine_tuning.jobs.list_events(job.id, limit=100).data):
+        assert time.time() < deadline, "training did not start"
+        time.sleep(0.2)
+    worker = server.worker_pid()
+    server.proc.kill()                                   # no clean shutdown: the worker is orphaned
+    server.proc.wait(10)
+    deadline = time.time() + 60
+    while _alive(worker):                                # it notices at its next training step and stops
+        assert time.time() < deadline, "the orphaned worker kept running"
+        time.sleep(0.2)
+    server.start()
+    done = _wait_status(server.client(key), job.id, ("succeeded",))
+    messages = [e.message for e in server.client(key).fine_tuning.jobs.list_events(job.id, limit=100).data]
+    assert any("resumes from its last checkpoint" in m for m in messages) and done.fine_tuned_model
+
+
 def test_a_file_without_a_usable_record_fails_its_job_with_the_reason(live, base_model, tmp_path):
     server, key, _ = live
     client = server.client(key)
@@ -224,6 +246,20 @@ def test_keys_owners_and_hostile_requests(live, base_model, tmp_path):
         r = httpx.post(jobs, headers=auth, json=body)
         assert r.status_code == 400 and r.json()["error"]["param"] == param, (body, r.text)
     assert httpx.post(jobs, headers={**auth, "Content-Type": "application/json"}, content=b"{not json").status_code == 400
+    for raw in (b'{"training_file": "\\ud800", "model": "x"}', b'{"training_file": "f", "model": "' + base_model.name.encode()
+                + b'", "hyperparameters": {"n_epochs": 1' + b"0" * 400 + b'}}',
+                b'{"training_file": "f", "method": {"supervised": "x"}}', b"[" * 100000):
+        r = httpx.post(jobs, headers={**auth, "Content-Type": "application/json"}, content=raw)
+        assert r.status_code == 400 and "error" in r.json(), (raw[:60], r.text)
+    deep = httpx.post(f"{url}/v1/files", headers=auth, data={"purpose": "fine-tune"},
+                      files={"file": ("x.jsonl", SAMPLE.read_bytes().splitlines(True)[0] + b"[" * 100000 + b"\n")})
+    assert deep.status_code == 200                                            # a bad line is the job's dead letter
+    uploaded_html = httpx.post(f"{url}/v1/files", headers=auth, data={"purpose": "fine-tune"},
+                               files={"file": ("page.html", SAMPLE.read_bytes())}).json()
+    served = httpx.get(f"{url}/v1/files/{uploaded_html['id']}/content", headers=auth)
+    assert served.headers["content-type"] == "application/octet-stream" and "attachment" in served.headers["content-disposition"]
+    forged = httpx.post(jobs, headers={**auth, "Origin": "https://evil.example"}, json={"training_file": f.id, "model": base_model.name})
+    assert forged.status_code == 403
     assert httpx.post(f"{jobs}/{job.id}/cancel", headers=auth).status_code == 400          # already cancelled
     assert httpx.get(f"{jobs}?limit=0", headers=auth).status_code == 400
     assert httpx.get(f"{url}/health").status_code == 200

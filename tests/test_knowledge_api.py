@@ -63,6 +63,14 @@ def test_documents_are_cleaned_by_the_pipelines_rules_and_chunked(kb_server):
     assert page["added"]["kept"] == 1
     found = httpx.post(f"{server.url}/v1/knowledge_bases/wiki/search", json={"query": "giant panda bamboo", "top_k": 1}).json()
     assert found["data"][0]["document_id"] == "pandas" and "Copyright" not in found["data"][0]["text"]
+    nothing = httpx.post(f"{server.url}/v1/knowledge_bases/wiki/documents", json={"documents": [{"text": "hi"}]},
+                         timeout=180).json()
+    assert nothing["added"]["kept"] == 0 and nothing["added"]["rejected"] == 1 and nothing["added"]["by_rule"]
+    assert nothing["chunks"] == page["chunks"]                                   # the base is as it was
+    empty = httpx.post(f"{server.url}/v1/knowledge_bases", json={"name": "empty"}).json()
+    r = httpx.post(f"{server.url}/v1/knowledge_bases/{empty['id']}/documents", json={"documents": [{"text": "hi"}]},
+                   timeout=180)
+    assert r.status_code == 400 and "no document survived cleaning" in r.json()["error"]["message"]
 
 
 def test_weights_from_the_request_decide_the_scores(kb_server):
@@ -84,8 +92,24 @@ def test_weights_from_the_request_decide_the_scores(kb_server):
     ("wiki/documents", {"documents": []}, 400, "documents"), ("wiki/documents", {"documents": [{"id": "x"}]}, 400, "documents"),
 ])
 def test_bad_requests_get_400_or_404_naming_the_field(kb_server, path, body, status, param):
-    r = httpx.post(f"{kb_server[0].url}/v1/knowledge_bases/{path}", json=body)
+    r = httpx.post(f"{kb_server[0].url}/v1/knowledge_bases/{path}", content=json.dumps(body),      # ASCII-escaped
+                   headers={"Content-Type": "application/json"}, timeout=120)
     assert r.status_code == status and r.json()["error"]["param"] == param, r.text
+
+
+@pytest.mark.parametrize("body, param", [({"name": "b1", "chunk_size": 1e400}, "chunk_size"),
+                                         ({"name": "b2", "chunk_size": 25.5}, "chunk_size"),
+                                         ({"name": "b3", "chunk_overlap": -1}, "chunk_overlap"),
+                                         ({"name": "b4", "chunk_size": 30, "chunk_overlap": 30}, "chunk_size"),
+                                         ({"name": "", "top_k": 3}, "name"), ({"name": "b5", "top_k": 0}, "top_k"),
+                                         ({"name": "b6", "weights": {"lexical": "x"}}, "weights"),
+                                         ({"name": "wiki"}, "name")])
+def test_bad_knowledge_base_settings_are_refused_and_the_list_stays_readable(kb_server, body, param):
+    url = kb_server[0].url
+    r = httpx.post(f"{url}/v1/knowledge_bases", content=json.dumps(body).replace("Infinity", "1e400"),
+                   headers={"Content-Type": "application/json"})
+    assert r.status_code == 400 and r.json()["error"]["param"] == param, r.text
+    assert httpx.get(f"{url}/v1/knowledge_bases").status_code == 200
 
 
 def test_chat_answers_with_references_plain_and_streamed(kb_server):
@@ -108,28 +132,37 @@ def test_chat_answers_with_references_plain_and_streamed(kb_server):
         assert r.status_code in (400, 404) and r.json()["error"]["param"] == param, r.text
 
 
-def test_a_restart_keeps_the_bases_and_keys_keep_them_apart(kb_server, lm):
+def test_a_restart_keeps_the_bases(kb_server, lm):
     server, data, _ = kb_server
     before = httpx.post(f"{server.url}/v1/knowledge_bases/wiki/search", json={"query": "长江", "top_k": 2}).json()["data"]
+    with Server(_app(lm, data)) as again:
+        after = httpx.post(f"{again.url}/v1/knowledge_bases/wiki/search", json={"query": "长江", "top_k": 2}).json()["data"]
+        assert after == before and len(after) == 2
+
+
+def test_keys_keep_bases_apart_and_another_site_cannot_change_them(lm, tmp_path):
     from serving.keys import KeyStore
+    data = tmp_path / "data"
     _, alice = KeyStore(data / "serving.db").create("alice")
     _, bob = KeyStore(data / "serving.db").create("bob")
-    try:
-        with Server(_app(lm, data)) as again:
-            headers = {"Authorization": f"Bearer {alice}"}
-            assert httpx.get(f"{again.url}/v1/knowledge_bases").status_code == 401
-            # the base above belongs to the no-key owner; alice's are her own
-            assert httpx.get(f"{again.url}/v1/knowledge_bases", headers=headers).json()["data"] == []
-            made = httpx.post(f"{again.url}/v1/knowledge_bases", headers=headers, json={"name": "mine"}).json()
-            assert httpx.get(f"{again.url}/v1/knowledge_bases/{made['id']}", headers={"Authorization": f"Bearer {bob}"}
-                             ).status_code == 404
-            assert httpx.delete(f"{again.url}/v1/knowledge_bases/{made['id']}", headers=headers).json()["deleted"]
-    finally:
+    with Server(_app(lm, data)) as s:
+        headers = {"Authorization": f"Bearer {alice}"}
+        assert httpx.get(f"{s.url}/v1/knowledge_bases").status_code == 401
+        made = httpx.post(f"{s.url}/v1/knowledge_bases", headers=headers, json={"name": "mine"}).json()
+        assert httpx.get(f"{s.url}/v1/knowledge_bases/{made['id']}", headers={"Authorization": f"Bearer {bob}"}
+                         ).status_code == 404
+        assert httpx.get(f"{s.url}/v1/knowledge_bases", headers={"Authorization": f"Bearer {bob}"}).json()["data"] == []
+        forged = httpx.post(f"{s.url}/v1/knowledge_bases", headers={**headers, "Origin": "https://evil.example"},
+                            json={"name": "planted"})
+        assert forged.status_code == 403 and forged.json()["error"]["code"] == "forbidden_origin"
+        plain = httpx.post(f"{s.url}/v1/knowledge_bases", headers={**headers, "Content-Type": "text/plain"},
+                           content=b'{"name": "x"}')
+        assert plain.status_code == 415
+        assert httpx.delete(f"{s.url}/v1/knowledge_bases/{made['id']}", headers=headers).json()["deleted"]
         KeyStore(data / "serving.db").revoke("alice")
         KeyStore(data / "serving.db").revoke("bob")
-    with Server(_app(lm, data)) as third:
-        after = httpx.post(f"{third.url}/v1/knowledge_bases/wiki/search", json={"query": "长江", "top_k": 2}).json()["data"]
-        assert after == before
+        # revoking every key does not open the server again
+        assert httpx.get(f"{s.url}/v1/knowledge_bases").status_code == 401
 
 
 def test_make_kb_builds_a_base_from_a_pipeline_output(tmp_path):

@@ -4,7 +4,7 @@ import pytest
 
 from retrieval.chunking import ChunkConfig, chunk_text, sentences
 from retrieval.knowledge_base import KnowledgeBase
-from retrieval.mixture import Weights, minmax, mix, top
+from retrieval.mixture import Weights, mix, scaled, top
 from tests.conftest import SHARED, needs_shared
 
 DOCS = [("d1", "wiki", "长城是中国古代的军事防御工程。它东起山海关，西至嘉峪关。长城全长两万多公里。"),
@@ -44,7 +44,8 @@ def test_the_mixture_weights_decide_the_order():
     assert top(mix(lex, den, Weights(1, 0)), 3) == [0, 2, 1]
     assert top(mix(lex, den, Weights(0, 1)), 3) == [1, 2, 0]
     assert top(mix(lex, den, Weights(0.5, 0.5)), 3) == [2, 0, 1]         # (0.5 + 0.6) / 2 beats 0.5
-    assert list(minmax(np.array([2.0, 2.0]))) == [0.0, 0.0]
+    assert list(scaled(np.array([2.0, 2.0]))) == [1.0, 1.0] and list(scaled(np.array([-1.0, 0.0]))) == [0.0, 0.0]
+    assert list(scaled(np.array([4.0, 1.0, -2.0]))) == [1.0, 0.25, 0.0]
     for bad in ((0, 0), (-1, 1), ("a", 1)):
         with pytest.raises(ValueError):
             Weights(*bad)
@@ -64,6 +65,14 @@ def test_bad_queries_and_an_empty_base_are_clear_errors():
     assert kb.search("zzzz qqqq", top_k=2) == []                         # no word known: nothing is relevant
     with pytest.raises(ValueError, match="no text"):
         KnowledgeBase.from_documents("empty", [("d", "s", "   ")])
+
+
+def test_a_base_of_one_chunk_answers_and_every_matching_chunk_is_returned():
+    one = KnowledgeBase.from_documents("one", [("d", "s", "The Eiffel Tower is in Paris.")])
+    assert [h.chunk.doc_id for h in one.search("Eiffel Tower Paris", 3)] == ["d"]
+    two = KnowledgeBase.from_documents("two", [("a", "s", "Paris is the capital city of France."),
+                                               ("b", "s", "Rome is the capital city of Italy.")])
+    assert {h.chunk.doc_id for h in two.search("capital city", 5, Weights(1, 0))} == {"a", "b"}
 
 
 def test_a_saved_base_loads_with_the_same_answers(tmp_path):

@@ -56,7 +56,7 @@ def detect(content: bytes) -> Detected:
             raise UploadError(f"not UTF-8 (byte {e.start + 1}); the file must be UTF-8 JSON lines", n) from None
         try:
             obj = json.loads(text)
-        except ValueError:
+        except (ValueError, RecursionError):
             continue
         if isinstance(obj, dict):
             objects += 1
@@ -66,7 +66,7 @@ def detect(content: bytes) -> Detected:
         head = content.decode("utf-8-sig").lstrip().split("\n", 1)[0]
         try:
             json.loads(head)
-        except ValueError as e:
+        except (ValueError, RecursionError) as e:
             raise UploadError(f"not valid JSON ({e}); expected {FORMAT_HELP}", 1) from None
         raise UploadError(f"no line is a JSON object; expected {FORMAT_HELP}", 1)
     for fields, fmt, field_map in _SIGNATURES:

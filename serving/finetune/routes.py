@@ -45,7 +45,7 @@ def hyperparameters(raw, error) -> dict:
         if value == "auto" or value is None:
             out[name] = "auto"
             continue
-        ok = isinstance(value, (int, float)) and not isinstance(value, bool) and (kind is float or float(value).is_integer())
+        ok = (isinstance(value, int) or (kind is float and isinstance(value, float))) and not isinstance(value, bool)
         if not ok or not lo <= value <= hi:
             raise error(400, f"hyperparameters.{name} must be 'auto' or a {'whole ' if kind is int else ''}number "
                              f"from {lo:g} to {hi:g}, got {value!r}", f"hyperparameters.{name}")
@@ -106,8 +106,12 @@ def make_router(store: Store, base_models: list[str], error, body_of) -> APIRout
     @router.get("/v1/files/{file_id}/content")
     async def file_content(request: Request, file_id: str):
         found = file_or_404(request, file_id)
-        media = "text/html; charset=utf-8" if found["filename"].endswith(".html") else "application/octet-stream"
-        return Response(store.paths.file(file_id).read_bytes(), media_type=media)
+        # only the server's own result reports are HTML; an upload is never served as a page from this origin
+        own_report = found["purpose"] == "fine-tune-results" and found["filename"].endswith(".html")
+        return Response(store.paths.file(file_id).read_bytes(),
+                        media_type="text/html; charset=utf-8" if own_report else "application/octet-stream",
+                        headers={"X-Content-Type-Options": "nosniff", "Content-Security-Policy": "sandbox",
+                                 **({} if own_report else {"Content-Disposition": f'attachment; filename="{file_id}"'})})
 
     @router.delete("/v1/files/{file_id}")
     async def delete_file(request: Request, file_id: str):
@@ -123,7 +127,7 @@ def make_router(store: Store, base_models: list[str], error, body_of) -> APIRout
         unknown = sorted(k for k in set(body) - JOB_FIELDS)
         if unknown:
             raise error(400, f"'{unknown[0]}' is not a fine-tuning job field", unknown[0])
-        for name in ("validation_file", "integrations"):
+        for name in ("validation_file", "integrations", "metadata"):
             if body.get(name):
                 raise error(400, f"'{name}' is not supported by this server", name)
         training_file = body.get("training_file")
@@ -142,7 +146,10 @@ def make_router(store: Store, base_models: list[str], error, body_of) -> APIRout
         if method is not None:
             if not isinstance(method, dict) or method.get("type", "supervised") != "supervised":
                 raise error(400, "only method.type 'supervised' is supported", "method")
-            raw = (method.get("supervised") or {}).get("hyperparameters", raw)
+            supervised = method.get("supervised") or {}
+            if not isinstance(supervised, dict):
+                raise error(400, "method.supervised must be an object", "method.supervised")
+            raw = supervised.get("hyperparameters", raw)
         seed = body.get("seed")
         if seed is None:
             seed = secrets.randbelow(2 ** 31)

@@ -172,6 +172,11 @@ class Store:
             self.con.execute("UPDATE jobs SET status = 'running', attempts = attempts + 1 WHERE id = ?", (row[0],))
         return row[0]
 
+    def requeue(self, job_id: str) -> bool:
+        """A running job back to the queue, its attempt not counted (the worker was told to stop)."""
+        return self.con.execute("UPDATE jobs SET status = 'queued', attempts = MAX(attempts - 1, 0) "
+                                "WHERE id = ? AND status = 'running'", (job_id,)).rowcount == 1
+
     def interrupted(self) -> list[tuple[str, int]]:
         return self.con.execute("SELECT id, attempts FROM jobs WHERE status = 'running'").fetchall()
 

@@ -8,8 +8,10 @@ of the job; its dead letters and rejections become events with their line number
 adapter is trained on the base model (training.train --adapter lora, 10 % of the examples held
 out for the loss); the model is registered as ft:<base>:<suffix>:<job id>. A job cancelled
 while it trains stops at the end of the current step. A job that was running when the worker
-died is resumed from its last checkpoint when a worker starts again (after MAX_ATTEMPTS
-interruptions it fails instead). Only one worker runs per data folder (a lock file).
+died is resumed from its last checkpoint when a worker starts again (after MAX_ATTEMPTS crashes
+it fails instead); one stopped by SIGTERM, or whose server is gone (checked at every training
+step), is queued again at once without counting an attempt. Only one worker runs per data
+folder (a lock file): a new one waits for the old one to finish.
 """
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ import fcntl
 import glob
 import json
 import os
+import signal
 import sys
 import time
 import traceback
@@ -28,6 +31,14 @@ from serving.finetune.store import MAX_ATTEMPTS, Store
 
 AUTO = {"n_epochs": 3, "batch_size": 4, "learning_rate_multiplier": 1.0}
 MAX_LISTED_LINES = 20          # dead letters and rejections named one by one in the events, then summed up
+
+
+class Stopped(BaseException):
+    """The worker is told to stop (SIGTERM) or its server is gone: the job goes back to the queue."""
+
+
+def parent_alive(parent: int | None) -> bool:
+    return parent is None or os.getppid() == parent
 
 
 class JobFailed(Exception):
@@ -96,11 +107,12 @@ def prepare_data(store: Store, job_id: str, owner: str, training_file: str) -> P
     return output
 
 
-def cancel_callback(store: Store, job_id: str):
+def cancel_callback(store: Store, job_id: str, parent: int | None = None):
     from transformers import TrainerCallback
 
     class JobProgress(TrainerCallback):
-        """Events for the training log; stops training at the end of a step once the job is cancelled."""
+        """Events for the training log; stops training at the end of a step once the job is cancelled,
+        and the worker when its server is gone (the job then resumes from its last checkpoint)."""
 
         def on_log(self, args, state, control, logs=None, **kw):
             if logs and "loss" in logs:
@@ -108,6 +120,8 @@ def cancel_callback(store: Store, job_id: str):
                             data={"step": state.global_step, "total_steps": state.max_steps, "train_loss": logs["loss"]})
 
         def on_step_end(self, args, state, control, **kw):
+            if not parent_alive(parent):
+                raise Stopped()
             if store.status(job_id) == "cancelled":
                 control.should_training_stop = True
                 control.should_save = False
@@ -116,7 +130,7 @@ def cancel_callback(store: Store, job_id: str):
 
 
 def train_adapter(store: Store, job_id: str, base_dir: str, data: Path, hp: dict, seed: int, base_lr: float,
-                  max_length: int) -> dict:
+                  max_length: int, parent: int | None = None) -> dict:
     from transformers import AutoConfig
 
     from training.train import parse_args, train
@@ -131,10 +145,11 @@ def train_adapter(store: Store, job_id: str, base_dir: str, data: Path, hp: dict
                        "--lr", str(base_lr * hp["learning_rate_multiplier"]), "--eval-fraction", "0.1",
                        "--save-steps", "10", "--resume", "auto", "--max-length", str(max_length),
                        "--seed", str(seed), "--logging-steps", "2"])
-    return train(args, callbacks=(cancel_callback(store, job_id),))
+    return train(args, callbacks=(cancel_callback(store, job_id, parent),))
 
 
-def run_job(store: Store, job_id: str, bases: dict[str, str], base_lr: float, max_length: int) -> None:
+def run_job(store: Store, job_id: str, bases: dict[str, str], base_lr: float, max_length: int,
+            parent: int | None = None) -> None:
     row = store.job_row(job_id)
     owner, base, training_file, suffix, hp, seed = row[1], row[2], row[3], row[4], json.loads(row[5]), row[14]
     if row[13] > 1:
@@ -144,7 +159,8 @@ def run_job(store: Store, job_id: str, bases: dict[str, str], base_lr: float, ma
     data = prepare_data(store, job_id, owner, training_file)
     if store.status(job_id) == "cancelled":
         return
-    summary = train_adapter(store, job_id, bases[base], data, resolve_hyperparameters(hp), seed, base_lr, max_length)
+    summary = train_adapter(store, job_id, bases[base], data, resolve_hyperparameters(hp), seed, base_lr, max_length,
+                            parent)
     if store.status(job_id) == "cancelled":
         store.event(job_id, f"Job cancelled after step {summary['steps']}")
         return
@@ -173,13 +189,19 @@ def recover(store: Store) -> None:
 
 def work(store: Store, bases: dict[str, str], base_lr: float, max_length: int, poll: float, parent: int | None) -> None:
     recover(store)
-    while parent is None or os.getppid() == parent:
+    while parent_alive(parent):
         job_id = store.claim_next()
         if job_id is None:
             time.sleep(poll)
             continue
         try:
-            run_job(store, job_id, bases, base_lr, max_length)
+            run_job(store, job_id, bases, base_lr, max_length, parent)
+        except Stopped:
+            # told to stop, not a crash: back to the queue without counting an attempt
+            if store.requeue(job_id):
+                store.event(job_id, "The server stopped while this job was running; it resumes from its last "
+                                    "checkpoint when the server is back", level="warn")
+            return
         except JobFailed as e:
             store.set_status(job_id, "failed", error={"code": e.code, "message": str(e), "param": "training_file"},
                              only_from=("running",))
@@ -204,15 +226,30 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     bases = dict(b.split("=", 1) for b in args.base)
     store = Store(args.data_dir)
-    lock = open(Path(args.data_dir) / "worker.lock", "w")
+
+    def stop(signum, frame):
+        raise Stopped()
+    signal.signal(signal.SIGTERM, stop)
+    lock = open(Path(args.data_dir) / "worker.lock", "a+")
     try:
-        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:
-        print(f"another worker already runs for {args.data_dir}", file=sys.stderr)
-        return 1
+        while True:           # one worker per data folder: a new one waits for the old one to finish
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except OSError:
+                if not parent_alive(args.parent):
+                    return 0
+                time.sleep(1)
+    except Stopped:
+        return 0
+    lock.seek(0)
+    lock.truncate()
     lock.write(str(os.getpid()))
     lock.flush()
-    work(store, bases, args.base_lr, args.max_length, args.poll, args.parent)
+    try:
+        work(store, bases, args.base_lr, args.max_length, args.poll, args.parent)
+    except Stopped:
+        pass
     return 0
 
 
