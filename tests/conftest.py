@@ -1,5 +1,6 @@
 import json
 import os
+import shutil
 import socket
 from pathlib import Path
 
@@ -65,3 +66,24 @@ def rules_copy(folder: Path, edit=None) -> Path:
     path = Path(folder) / "rules.yaml"
     path.write_text(yaml.safe_dump(rules, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return path
+
+
+# ------------------------------------------------------------------ the browser tests' headless Chromium
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+CHROMEDRIVER = "/usr/bin/chromedriver" if os.path.exists("/usr/bin/chromedriver") else shutil.which("chromedriver")
+needs_browser = pytest.mark.skipif(not (CHROMIUM and CHROMEDRIVER),
+                                   reason="needs Debian's chromium and chromium-driver (.ci/run installs them)")
+
+
+def headless_chrome(width: int = 1300, height: int = 900):
+    """A headless Chromium under Selenium, keeping the browser's console log; the caller quits it."""
+    webdriver = pytest.importorskip("selenium.webdriver")
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                f"--window-size={width},{height}"):
+        options.add_argument(arg)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    return webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)

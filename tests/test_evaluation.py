@@ -12,7 +12,7 @@ from evaluation import run as eval_run
 from evaluation.data import DATA_ENV, BenchmarkDataError, read_jsonl, resolve
 from evaluation.scores import normalise
 from evaluation.tasks_index import all_tasks, parse_task_list
-from tests.conftest import SHARED, needs_shared, write_lines
+from tests.conftest import SHARED, headless_chrome, needs_browser, needs_shared, write_lines
 
 PIQA = [{"goal": "How do I dry wet shoes?", "sol1": "Stuff them with newspaper.", "sol2": "Fill them with water.", "label": 0},
         {"goal": "To open a jar", "sol1": "twist the lid", "sol2": "paint the lid", "label": 0},
@@ -280,19 +280,10 @@ def test_full_suite_with_limit_20_writes_every_task(full_suite):
 
 
 @needs_shared
-@pytest.mark.skipif(not (os.path.exists("/usr/bin/chromium") and os.path.exists("/usr/bin/chromedriver")),
-                    reason="needs Debian's chromium and chromium-driver")
+@needs_browser
 def test_eval_page_renders_its_table_and_chart_in_a_browser(full_suite, tmp_path):
-    webdriver = pytest.importorskip("selenium.webdriver")
-    from selenium.webdriver.chrome.service import Service
+    driver = headless_chrome()
     from selenium.webdriver.common.by import By
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = "/usr/bin/chromium"
-    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--window-size=1300,900"):
-        options.add_argument(arg)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
     try:
         driver.get((full_suite / "eval.html").resolve().as_uri())
         assert driver.title == "Evaluation"

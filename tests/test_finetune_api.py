@@ -11,13 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO, free_port
+from tests.conftest import REPO, free_port, headless_chrome, needs_browser
 
 httpx = pytest.importorskip("httpx")
 openai = pytest.importorskip("openai")
 
 SAMPLE = REPO / "pipelines" / "samples" / "sft" / "alpaca_zh" / "part-00000.jsonl"
-CHROMIUM, CHROMEDRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
 
 
 @pytest.fixture(scope="module")
@@ -292,19 +291,12 @@ def test_a_public_address_without_keys_is_refused(base_model, tmp_path):
     assert out.returncode == 2 and "create an API key first" in out.stderr
 
 
-@pytest.mark.skipif(not (CHROMIUM.exists() and CHROMEDRIVER.exists()), reason="needs Debian's chromium and chromium-driver")
+@needs_browser
 def test_the_page_uploads_a_file_fine_tunes_and_chats_with_the_result(live, base_model):
-    webdriver = pytest.importorskip("selenium.webdriver")
-    from selenium.webdriver.chrome.service import Service
+    server, key, _ = live
+    driver = headless_chrome(1200, 900)
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import Select, WebDriverWait
-
-    server, key, _ = live
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--window-size=1200,900"):
-        options.add_argument(arg)
-    driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
     try:
         driver.get(server.url + "/")
         key_input = driver.find_element(By.ID, "api-key")

@@ -4,18 +4,16 @@ persistence across a restart, owners, bad requests, make kb's command and the pa
 import json
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO
+from tests.conftest import REPO, headless_chrome, needs_browser
 from tests.test_serving_api import Server
 
 httpx = pytest.importorskip("httpx")
 openai = pytest.importorskip("openai")
 
 WIKI = REPO / "pipelines" / "samples" / "pretrain" / "zh_wiki" / "part-00000.jsonl"
-CHROMIUM, CHROMEDRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
 PAGE = ("<html><head><title>Pandas</title></head><body><nav>Home | About</nav><article><h1>Giant pandas</h1>"
         "<p>The giant panda is a bear species endemic to China. It is characterised by its bold black-and-white coat "
         "and rotund body. The name giant panda is sometimes used to distinguish it from the red panda.</p>"
@@ -183,18 +181,11 @@ def test_make_kb_builds_a_base_from_a_pipeline_output(tmp_path):
     assert bad.returncode == 2 and "--output" in bad.stderr
 
 
-@pytest.mark.skipif(not (CHROMIUM.exists() and CHROMEDRIVER.exists()), reason="needs Debian's chromium and chromium-driver")
+@needs_browser
 def test_the_page_picks_a_knowledge_base_and_shows_the_references(kb_server):
-    webdriver = pytest.importorskip("selenium.webdriver")
-    from selenium.webdriver.chrome.service import Service
+    driver = headless_chrome(1200, 900)
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import Select, WebDriverWait
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--window-size=1200,900"):
-        options.add_argument(arg)
-    driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
     try:
         driver.get(kb_server[0].url + "/")
         wait = WebDriverWait(driver, 60, poll_frequency=0.2)

@@ -13,11 +13,10 @@ from pipelines.report import figures as fg
 from pipelines.report import try_write_report
 from pipelines.report.__main__ import main as report_main
 from pipelines.report.build import Sample, build_html, read_sample
-from tests.conftest import REPO
+from tests.conftest import REPO, headless_chrome, needs_browser
 
 PRETRAIN_SAMPLE = REPO / "pipelines" / "samples" / "pretrain" / "sources.yaml"
 SFT_SAMPLE = REPO / "pipelines" / "samples" / "sft" / "sources.yaml"
-CHROMIUM, CHROMEDRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
 SECTIONS = {
     "pretrain": ["Run", "Funnel", "Rejections by rule", "Dead letters by error kind", "Quality scores", "Text lengths",
                  "Language \u00d7 category", "Duplicates", "Output files"],
@@ -155,19 +154,10 @@ def test_summaries_name_the_report(reports, capsys):
 
 
 # ------------------------------------------------------------------------------------------ browser
-@pytest.mark.skipif(not (CHROMIUM.exists() and CHROMEDRIVER.exists()),
-                    reason="needs Debian's chromium and chromium-driver (/usr/bin/chromium, /usr/bin/chromedriver)")
+@needs_browser
 def test_reports_render_in_a_headless_browser(reports, tmp_path):
-    webdriver = pytest.importorskip("selenium.webdriver")
-    from selenium.webdriver.chrome.service import Service
+    driver = headless_chrome()
     from selenium.webdriver.common.by import By
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--window-size=1300,900"):
-        options.add_argument(arg)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
     try:
         for kind, out in reports.items():
             page = out / "report.html"
