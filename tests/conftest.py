@@ -2,11 +2,14 @@ import json
 import os
 import shutil
 import socket
+import tempfile
 from pathlib import Path
 
 import pytest
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
+# caches a run keeps between runs (the benchmark index) go to a folder of this test session, not ~/.cache
+os.environ.setdefault("TIGERDATA_CACHE", tempfile.mkdtemp(prefix="tigerdata-test-cache-"))
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"

@@ -133,3 +133,28 @@ def test_a_saved_index_loads_back_the_same(index):
     loaded = ContaminationIndex.load(index.config, buf)
     texts = ["题目：" + QUESTION_ZH, PASSAGE_EN, "nothing to see here at all, really nothing whatsoever today"]
     assert loaded.find_many(texts) == index.find_many(texts) and len(loaded) == len(index)
+
+
+def test_the_index_is_cached_by_its_files_and_settings(tmp_path):
+    import os
+    import time
+    quiz = write_lines(tmp_path / "b" / "quiz.jsonl", [{"id": 1, "question": QUESTION_ZH}])
+    config = ContaminationConfig(True, 13, 8, (Benchmark("quiz", (str(quiz),)),))
+    cache = tmp_path / "cache"
+    first = ContaminationIndex.cached(config, cache)
+    assert len(list((cache / "contamination").glob("*.npz"))) == 1
+    again = ContaminationIndex.cached(config, cache)                  # loaded, not rebuilt: the same answers
+    assert again.find("题目：" + QUESTION_ZH) == first.find("题目：" + QUESTION_ZH) is not None
+    time.sleep(0.01)
+    write_lines(quiz, [{"id": 1, "question": PASSAGE_EN}])            # the file changed: a new key, a fresh build
+    changed = ContaminationIndex.cached(config, cache)
+    assert changed.find(QUESTION_ZH) is None and changed.find(PASSAGE_EN) is not None
+    assert len(list((cache / "contamination").glob("*.npz"))) == 2
+    assert ContaminationIndex.cached(ContaminationConfig(True, 12, 8, config.benchmarks), cache).config.ngram == 12
+    blocked = tmp_path / "file-not-folder"
+    blocked.write_text("x")
+    assert ContaminationIndex.cached(config, blocked).find(PASSAGE_EN) is not None     # no cache: still an index
+    for damaged in (cache / "contamination").glob("*.npz"):
+        damaged.write_bytes(b"not an npz")
+    assert ContaminationIndex.cached(config, cache).find(PASSAGE_EN) is not None
+    assert not os.environ.get("TIGERDATA_CACHE", "").startswith(str(Path.home()))

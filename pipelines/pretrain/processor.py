@@ -121,7 +121,7 @@ def pretrain_steps(config: PretrainConfig, contamination: ContaminationIndex | N
     contamination: the benchmark index when decontamination is on (built from the files if not given)."""
     rules, q = config.rules, config.quality
     if contamination is None and config.contamination.enabled:
-        contamination = ContaminationIndex(config.contamination)
+        contamination = ContaminationIndex.cached(config.contamination)
     steps: list[Step] = [
         HtmlExtract(config.html, frozenset(n for n, s in config.sources.items() if s.source.format == "html"), rules.get("html") or {}),
         *normalize_steps(config.normalize),

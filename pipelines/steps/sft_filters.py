@@ -252,7 +252,7 @@ class Contaminated(Decontaminate, SftFilter):
             config = ContaminationConfig.from_rules({**params, "enabled": rule.get("enabled", True)}, base_dir)
         except ValueError as e:
             raise SftRulesError(f"filter {RULE!r}: {e}") from None
-        Decontaminate.__init__(self, ContaminationIndex(config) if config.enabled else None, params, _record_text)
+        Decontaminate.__init__(self, ContaminationIndex.cached(config) if config.enabled else None, params, _record_text)
         SftFilter.__init__(self, rule, rules)          # after: self.rules is the SFT rules dict that rows() reads
 
     rows = SftFilter.rows

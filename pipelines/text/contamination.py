@@ -20,8 +20,10 @@ are made one from the other, tested against the bitmap, and only the few that pa
 from __future__ import annotations
 
 import glob
+import hashlib
 import json
 import os
+import tempfile
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -33,6 +35,8 @@ import numpy as np
 from pipelines.text.quality_signals import HAN_WORD_TAG, word_hashes
 
 _MIX = np.uint64(0x9E3779B97F4A7C15)
+_BIT = np.array([1 << i for i in range(8)], dtype=np.uint8)
+CACHE_VERSION = 1           # bump when the index's layout or hashing changes
 _FILTER_BITS = 25          # a 4 MB bitmap by the hashes' top bits (the index's ~1.3M n-grams set ~4 % of them): small enough to stay in cache
 
 
@@ -203,7 +207,7 @@ class ContaminationIndex:
         arrays = {f"keys_{n}": k for n, (k, _) in self._by_length.items()}
         arrays.update({f"owners_{n}": o for n, (_, o) in self._by_length.items()})
         meta = json.dumps({"items": self.items, "item_counts": self.item_counts}, ensure_ascii=False)
-        np.savez(f, meta=np.array(meta), **arrays)
+        np.savez(f, meta=np.array(meta), seen=self._seen, **arrays)
 
     @classmethod
     def load(cls, config: ContaminationConfig, f: BinaryIO) -> "ContaminationIndex":
@@ -211,10 +215,42 @@ class ContaminationIndex:
             meta = json.loads(str(z["meta"]))
             by_length = {int(k.removeprefix("keys_")): (z[k], z["owners_" + k.removeprefix("keys_")])
                          for k in z.files if k.startswith("keys_")}
+            seen = z["seen"] if "seen" in z.files else None
         index = cls.__new__(cls)
         index.config, index.items, index.item_counts = config, [tuple(i) for i in meta["items"]], meta["item_counts"]
         index._by_length = by_length
-        index._set_filter()
+        if seen is not None and seen.size == 1 << (_FILTER_BITS - 3):
+            index._seen = seen
+        else:
+            index._set_filter()
+        return index
+
+    @classmethod
+    def cached(cls, config: ContaminationConfig, cache_dir: str | os.PathLike | None = None) -> "ContaminationIndex":
+        """The index of these benchmark files and settings, loaded from the cache when a run before
+        built it (the key covers every file's path, size and modification time, and the settings),
+        else built and saved there. The cache is $TIGERDATA_CACHE/contamination, by default
+        ~/.cache/tigerdata/contamination; a cache that cannot be written is skipped."""
+        folder = Path(cache_dir or os.environ.get("TIGERDATA_CACHE") or Path.home() / ".cache" / "tigerdata") / "contamination"
+        key = hashlib.sha256(json.dumps([CACHE_VERSION, _FILTER_BITS, config.ngram, config.min_words, config.min_han,
+                                         [(b.name, [(p, os.stat(p).st_size, os.stat(p).st_mtime_ns) for p in b.paths])
+                                          for b in config.benchmarks]]).encode()).hexdigest()[:32]
+        path = folder / f"{key}.npz"
+        if path.is_file():
+            try:
+                with open(path, "rb") as f:
+                    return cls.load(config, f)
+            except (OSError, ValueError, KeyError):
+                pass                                    # a damaged cache file: rebuilt below
+        index = cls(config)
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp")
+            with os.fdopen(fd, "wb") as f:
+                index.save(f)
+            os.replace(tmp, path)
+        except OSError:
+            pass
         return index
 
     def _set_filter(self) -> None:
@@ -262,7 +298,7 @@ class ContaminationIndex:
     def _maybe(self, k: np.ndarray) -> np.ndarray:
         """Where the bitmap says an n-gram hash may be in the index."""
         top = k >> np.uint64(64 - _FILTER_BITS)
-        return np.flatnonzero(self._seen[top >> np.uint64(3)] & np.left_shift(1, top & np.uint64(7)).astype(np.uint8))
+        return np.flatnonzero(self._seen[top >> np.uint64(3)] & _BIT[top & np.uint64(7)])
 
     def __len__(self) -> int:
         return sum(k.size for k, _ in self._by_length.values())
