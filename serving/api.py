@@ -389,14 +389,34 @@ def create_app(loaded: Any, max_concurrent: int = 32, max_batch_size: int = 16, 
         return await generate(request, lm, engine, body, prompt_ids, chat=True, extra=extra)
 
     def fit_references(clean: list[dict], references: list[dict], prefix: str, lm):
-        """The prompt with as many references as fit the context beside room for an answer; the
-        lowest-scored go first. When none fits, the plain prompt and no references."""
+        """The prompt with as many references as fit the context beside room for an answer: the
+        lowest-scored go first, and the best one alone is cut short (marked `truncated`) when even it
+        does not fit whole. When nothing fits, the plain prompt and no references."""
         from serving.knowledge import REFERENCE_ROOM, with_references
-        while references:
-            ids = render_chat(with_references(clean, references, prefix), lm)
-            if len(ids) + REFERENCE_ROOM <= lm.context_length:
+
+        def fits(refs):
+            ids = render_chat(with_references(clean, refs, prefix), lm)
+            return ids if len(ids) + REFERENCE_ROOM <= lm.context_length else None
+
+        while len(references) > 1:
+            ids = fits(references)
+            if ids is not None:
                 return ids, references
             references = references[:-1]
+        if references:
+            best, ids = references[0], fits(references)
+            if ids is not None:
+                return ids, references
+            lo, hi = 0, len(best["text"]) - 1          # the longest head of its text that fits
+            while lo < hi:
+                mid = (lo + hi + 1) // 2
+                if fits([{**best, "text": best["text"][:mid]}]) is not None:
+                    lo = mid
+                else:
+                    hi = mid - 1
+            if lo > 0:
+                cut = [{**best, "text": best["text"][:lo], "truncated": True}]
+                return fits(cut), cut
         return render_chat(clean, lm), []
 
     async def with_knowledge(request: Request, spec, clean: list[dict]):

@@ -130,6 +130,21 @@ def test_chat_answers_with_references_plain_and_streamed(kb_server):
         assert r.status_code in (400, 404) and r.json()["error"]["param"] == param, r.text
 
 
+def test_references_are_fitted_into_a_small_context(lm, tmp_path):
+    import dataclasses
+    small = dataclasses.replace(lm, context_length=400)                 # the model itself is unchanged
+    with Server(_app(small, tmp_path / "data")) as s:
+        httpx.post(f"{s.url}/v1/knowledge_bases", json={"name": "w", "chunk_size": 300, "top_k": 3})
+        httpx.post(f"{s.url}/v1/knowledge_bases/w/documents",
+                   files={"file": ("wiki.jsonl", b"".join(WIKI.read_bytes().splitlines(True)[:3]))}, timeout=180)
+        r = httpx.post(f"{s.url}/v1/chat/completions", json={
+            "model": "tiny", "max_tokens": 4, "knowledge_base": {"id": "w", "prompt_prefix": "资料：\n"},
+            "messages": [{"role": "user", "content": "长江有多长"}]}).json()
+        refs = r["references"]
+        assert len(refs) == 1 and refs[0]["truncated"] and refs[0]["document_id"] == "zh_wiki-0000"
+        assert r["usage"]["prompt_tokens"] + 64 <= 400 and len(refs[0]["text"]) < 250
+
+
 def test_a_restart_keeps_the_bases(kb_server, lm):
     server, data, _ = kb_server
     before = httpx.post(f"{server.url}/v1/knowledge_bases/wiki/search", json={"query": "长江", "top_k": 2}).json()["data"]
