@@ -41,6 +41,24 @@ def parent_alive(parent: int | None) -> bool:
     return parent is None or os.getppid() == parent
 
 
+# What SIGTERM finds: training checks `stop` at every step (a clean stop, its checkpoints kept);
+# anywhere else (the pipeline, waiting for work) the job goes back to the queue and the process ends.
+RUNNING = {"job": None, "training": False, "stop": False, "data_dir": None}
+
+
+def on_sigterm(signum, frame) -> None:
+    RUNNING["stop"] = True
+    if RUNNING["training"]:
+        return
+    job_id = RUNNING["job"]
+    if job_id is not None:
+        store = Store(RUNNING["data_dir"])          # a connection of its own: the main one may be mid-call
+        if store.requeue(job_id):
+            store.event(job_id, "The server stopped while this job was being prepared; it starts again when "
+                                "the server is back", level="warn")
+    os._exit(0)
+
+
 class JobFailed(Exception):
     """The job cannot go on; the message is the job's error."""
 
@@ -120,7 +138,7 @@ def cancel_callback(store: Store, job_id: str, parent: int | None = None):
                             data={"step": state.global_step, "total_steps": state.max_steps, "train_loss": logs["loss"]})
 
         def on_step_end(self, args, state, control, **kw):
-            if not parent_alive(parent):
+            if RUNNING["stop"] or not parent_alive(parent):
                 raise Stopped()
             if store.status(job_id) == "cancelled":
                 control.should_training_stop = True
@@ -145,7 +163,13 @@ def train_adapter(store: Store, job_id: str, base_dir: str, data: Path, hp: dict
                        "--lr", str(base_lr * hp["learning_rate_multiplier"]), "--eval-fraction", "0.1",
                        "--save-steps", "10", "--resume", "auto", "--max-length", str(max_length),
                        "--seed", str(seed), "--logging-steps", "2"])
-    return train(args, callbacks=(cancel_callback(store, job_id, parent),))
+    RUNNING["training"] = True
+    try:
+        if RUNNING["stop"]:
+            raise Stopped()
+        return train(args, callbacks=(cancel_callback(store, job_id, parent),))
+    finally:
+        RUNNING["training"] = False
 
 
 def run_job(store: Store, job_id: str, bases: dict[str, str], base_lr: float, max_length: int,
@@ -194,6 +218,7 @@ def work(store: Store, bases: dict[str, str], base_lr: float, max_length: int, p
         if job_id is None:
             time.sleep(poll)
             continue
+        RUNNING["job"] = job_id
         try:
             run_job(store, job_id, bases, base_lr, max_length, parent)
         except Stopped:
@@ -211,6 +236,8 @@ def work(store: Store, bases: dict[str, str], base_lr: float, max_length: int, p
             store.set_status(job_id, "failed", error={"code": "server_error", "param": None,
                                                       "message": f"{type(e).__name__}: {e}"}, only_from=("running",))
             store.event(job_id, f"Job failed: {type(e).__name__}: {e}", level="error")
+        finally:
+            RUNNING["job"] = None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -227,9 +254,8 @@ def main(argv: list[str] | None = None) -> int:
     bases = dict(b.split("=", 1) for b in args.base)
     store = Store(args.data_dir)
 
-    def stop(signum, frame):
-        raise Stopped()
-    signal.signal(signal.SIGTERM, stop)
+    RUNNING["data_dir"] = args.data_dir
+    signal.signal(signal.SIGTERM, on_sigterm)
     lock = open(Path(args.data_dir) / "worker.lock", "a+")
     try:
         while True:           # one worker per data folder: a new one waits for the old one to finish
