@@ -170,8 +170,31 @@ def _dataset(splits: dict[str, list[dict]]):
 ITEMS = {"c3": c3_item, "ocnli": ocnli_item, "cmrc2018": cmrc_item, "piqa": piqa_item, "hellaswag": hellaswag_item}
 
 
+_LOADED: dict[tuple, tuple[dict[str, list[dict]], Counter]] = {}
+
+
+def _stamp(relative: str) -> tuple:
+    path = resolve(relative)
+    st = path.stat()
+    return str(path), st.st_size, st.st_mtime_ns
+
+
 def load_rows(benchmark: str, files: dict[str, str], mapping: str | None = None, **_unused) -> dict[str, list[dict]]:
-    """split name -> rows for one benchmark: `files` maps split name -> path under the data folder."""
+    """split name -> rows for one benchmark: `files` maps split name -> path under the data folder.
+    Read once per process and file version: the run's data check, then lm-eval for every model and
+    shot count, all use the same rows (their exclusions are counted again in SKIPPED each time)."""
+    key = (benchmark, mapping and _stamp(mapping), tuple((split, _stamp(rel)) for split, rel in files.items()))
+    if key not in _LOADED:
+        before = Counter(SKIPPED)
+        splits = _read_rows(benchmark, files, mapping)
+        _LOADED[key] = splits, Counter(SKIPPED) - before
+        return splits
+    splits, skipped = _LOADED[key]
+    SKIPPED.update(skipped)
+    return splits
+
+
+def _read_rows(benchmark: str, files: dict[str, str], mapping: str | None) -> dict[str, list[dict]]:
     item = ITEMS.get(benchmark)
     if item is None:
         names = {}

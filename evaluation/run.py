@@ -91,7 +91,7 @@ def neutral_generation_config(model) -> None:
                                                pad_token_id=old.pad_token_id)
 
 
-def evaluate_model(path: str, name: str, runs, args, task_manager) -> tuple[dict, list[dict]]:
+def evaluate_model(path: str, name: str, runs, args, task_manager, digests: dict[str, dict]) -> tuple[dict, list[dict]]:
     from lm_eval import simple_evaluate
     from lm_eval.models.huggingface import HFLM
 
@@ -114,7 +114,7 @@ def evaluate_model(path: str, name: str, runs, args, task_manager) -> tuple[dict
                               fewshot_random_seed=args.seed, verbosity="ERROR")
         seconds = time.perf_counter() - t0
         row = result_row(name, task.name, shots, task.primary_metric, out["results"][task.name],
-                         out["n-samples"][task.name], out["versions"].get(task.name), task.digests(), seconds, args.limit)
+                         out["n-samples"][task.name], out["versions"].get(task.name), digests[task.name], seconds, args.limit)
         rows.append(row)
         err = f" ± {row['stderr']:.3f}" if row["stderr"] is not None else ""
         print(f"  {task.benchmark:<10} {shots}-shot  {row['metric']:<8} {row['value']:.3f}{err}  "
@@ -163,11 +163,12 @@ def main(argv: list[str] | None = None) -> int:
     names = model_names(paths)
     baseline = names[resolved[args.baseline or args.model[0]]]
     task_manager = TaskManager(include_path=str(TASKS_DIR), include_defaults=False)
+    digests = {task.name: task.digests() for task in dict.fromkeys(t for t, _ in runs)}   # each file hashed once
     models, rows = [], []
     for path in paths:
         print(f"{names[path]}  ({path})", flush=True)
         try:
-            info, model_rows = evaluate_model(path, names[path], runs, args, task_manager)
+            info, model_rows = evaluate_model(path, names[path], runs, args, task_manager, digests)
         except (ModelLoadError, BenchmarkDataError) as e:
             print(f"error: {e}", file=sys.stderr)
             return 1

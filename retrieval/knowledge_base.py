@@ -11,7 +11,7 @@ from pathlib import Path
 from retrieval.chunking import Chunk, ChunkConfig, chunk_text
 from retrieval.dense import LsaIndex, SentenceEmbeddings
 from retrieval.lexical import LexicalIndex, words
-from retrieval.mixture import Weights, scaled, top
+from retrieval.mixture import Weights, mix, scaled, top
 
 MANIFEST, CHUNKS = "manifest.json", "chunks.jsonl"
 MAX_TOP_K = 50
@@ -54,8 +54,7 @@ class KnowledgeBase:
         weights = weights or self.weights
         q = words(query)
         lexical, dense = scaled(self.lexical.scores(q)), scaled(self.dense.scores(query, q))
-        wl, wd = weights.normalised
-        mixed = wl * lexical + wd * dense
+        mixed = mix(lexical, dense, weights)
         # a chunk neither retriever finds anything in (score 0) is no answer
         return [Hit(self.chunks[i], float(mixed[i]), float(lexical[i]), float(dense[i])) for i in top(mixed, top_k)
                 if mixed[i] > 0]

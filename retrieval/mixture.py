@@ -36,8 +36,9 @@ def scaled(scores: np.ndarray) -> np.ndarray:
 
 
 def mix(lexical: np.ndarray, dense: np.ndarray, weights: Weights) -> np.ndarray:
+    """The weighted sum of two retrievers' scores, each already `scaled`."""
     wl, wd = weights.normalised
-    return wl * scaled(lexical) + wd * scaled(dense)
+    return wl * lexical + wd * dense
 
 
 def top(scores: np.ndarray, k: int) -> list[int]:

@@ -184,7 +184,7 @@ def create_app(loaded: Any, max_concurrent: int = 32, max_batch_size: int = 16, 
 
     def ready(lm) -> None:
         state.token_bytes = longest_token_bytes(lm.tokenizer)
-        state.engine = GenerationEngine(lm, max_batch_size=max_batch_size, max_concurrent=max_concurrent)
+        state.engine = registry.engine_factory(lm)
         state.loaded = lm
         registry.set_base(lm, state.engine)
 
@@ -372,7 +372,6 @@ def create_app(loaded: Any, max_concurrent: int = 32, max_batch_size: int = 16, 
 
     @app.post("/v1/chat/completions")
     async def chat_completions(request: Request):
-        engine_or_503()
         body = await body_of(request)
         checked(v.unsupported, body, True)
         lm, engine = await model_for(request, body)
@@ -431,7 +430,6 @@ def create_app(loaded: Any, max_concurrent: int = 32, max_batch_size: int = 16, 
 
     @app.post("/v1/completions")
     async def completions(request: Request):
-        engine_or_503()
         body = await body_of(request)
         checked(v.unsupported, body, False)
         lm, engine = await model_for(request, body)

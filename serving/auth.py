@@ -71,7 +71,7 @@ class ApiKeyAuth:
         key = None
         if token:
             guess = "bad:" + token.split("-", 2)[1] if token.count("-") >= 2 else "bad:?"
-            wait = self.limiter.take(guess) if self.limiter.capacity > 0 else 0.0
+            wait = self.limiter.take(guess)
             if wait > 0:            # wrong secrets for one key id count against a bucket of their own
                 return await _refuse(send, 429, f"too many failed attempts; retry in {math.ceil(wait)} s",
                                      "rate_limit_exceeded", "rate_limit_error",

@@ -52,7 +52,7 @@ class KeyStore:
     def __init__(self, db: str | Path = DEFAULT_DB):
         self.db = Path(db)
         self.con = connect(self.db)
-        self._cache: dict[str, tuple[bytes, str]] = {}     # full key -> (hash, id): skips scrypt on repeats
+        self._cache: dict[str, bytes] = {}     # full key -> its stored hash once verified: skips scrypt on repeats
 
     def create(self, name: str) -> tuple[ApiKey, str]:
         name = name.strip()
@@ -68,8 +68,11 @@ class KeyStore:
         return [ApiKey(*r) for r in rows]
 
     def any_key(self) -> bool:
-        """Whether a key was ever made here (revoked ones count: the server stays locked)."""
-        return self.con.execute("SELECT 1 FROM api_keys LIMIT 1").fetchone() is not None
+        """Whether a key was ever made here (revoked ones count: the server stays locked). Once
+        true it stays true, so the answer is kept and the database is no longer asked."""
+        if not getattr(self, "_locked", False):
+            self._locked = self.con.execute("SELECT 1 FROM api_keys LIMIT 1").fetchone() is not None
+        return self._locked
 
     def any_active(self) -> bool:
         return self.con.execute("SELECT 1 FROM api_keys WHERE revoked IS NULL LIMIT 1").fetchone() is not None
@@ -90,11 +93,10 @@ class KeyStore:
                                (parts[1],)).fetchone()
         if row is None or row[5] is not None:
             return None
-        cached = self._cache.get(key)
-        if cached is None or cached[1] != row[0]:
+        if self._cache.get(key) != row[3]:
             if not hmac.compare_digest(_hash(parts[2], row[2]), row[3]):
                 return None
-            self._cache[key] = (row[3], row[0])
+            self._cache[key] = row[3]
         return ApiKey(row[0], row[1], row[4], None)
 
 

@@ -66,8 +66,9 @@ class KnowledgeStore:
         self.con.execute("""CREATE TABLE IF NOT EXISTS knowledge_bases (id TEXT PRIMARY KEY, owner TEXT NOT NULL,
             name TEXT NOT NULL, created_at INTEGER NOT NULL, settings TEXT NOT NULL, documents INTEGER NOT NULL DEFAULT 0,
             chunks INTEGER NOT NULL DEFAULT 0, UNIQUE (owner, name))""")
-        self.loaded: OrderedDict[str, tuple[int, KnowledgeBase]] = OrderedDict()  # id -> (chunks, base), LRU
-        self.lock = threading.Lock()
+        self.loaded: OrderedDict[str, KnowledgeBase] = OrderedDict()   # id -> base, least recently used first
+        self.lock = threading.Lock()              # guards `loaded` only: indexes are built outside it
+        self.writers: dict[str, threading.Lock] = {}     # one per base: its document additions one at a time
 
     def folder(self, kb_id: str) -> Path:
         return self.root / "kb" / kb_id
@@ -139,6 +140,8 @@ class KnowledgeStore:
         info = self.get(owner, ident)
         kb_id = info["id"]
         with self.lock:
+            writer = self.writers.setdefault(kb_id, threading.Lock())
+        with writer:                              # searches (of this base too) go on meanwhile, on the old index
             current = self._base(kb_id)
             keep = [] if current is None else [c for c in current.chunks if c.doc_id not in {d[0] for d in documents}]
             config = ChunkConfig(info["chunking"]["size"], info["chunking"]["overlap"])
@@ -158,20 +161,22 @@ class KnowledgeStore:
 
     def _base(self, kb_id: str) -> KnowledgeBase | None:
         """The base in memory, loaded from its folder on first use (after a restart too)."""
-        if kb_id in self.loaded:
-            self.loaded.move_to_end(kb_id)
-            return self.loaded[kb_id][1]
+        with self.lock:
+            if kb_id in self.loaded:
+                self.loaded.move_to_end(kb_id)
+                return self.loaded[kb_id]
         if not (self.folder(kb_id) / "manifest.json").is_file():
             return None
-        kb = KnowledgeBase.load(self.folder(kb_id))
+        kb = KnowledgeBase.load(self.folder(kb_id))       # outside the lock: other bases answer meanwhile
         self._keep(kb_id, kb)
         return kb
 
     def _keep(self, kb_id: str, kb: KnowledgeBase) -> None:
-        self.loaded[kb_id] = (len(kb.chunks), kb)
-        self.loaded.move_to_end(kb_id)
-        while len(self.loaded) > MAX_LOADED:
-            self.loaded.popitem(last=False)
+        with self.lock:
+            self.loaded[kb_id] = kb
+            self.loaded.move_to_end(kb_id)
+            while len(self.loaded) > MAX_LOADED:
+                self.loaded.popitem(last=False)
 
     def search(self, owner: str, ident: str, query, top_k=None, weights=None) -> tuple[dict, list]:
         info = self.get(owner, ident)
@@ -179,8 +184,7 @@ class KnowledgeStore:
             raise KnowledgeError("'query' must be a non-empty string", "query")
         k = top_k_from(top_k, info["defaults"]["top_k"])
         w = weights_from(weights, Weights(**info["defaults"]["weights"]))
-        with self.lock:
-            kb = self._base(info["id"])
+        kb = self._base(info["id"])
         if kb is None:
             return info, []
         return info, kb.search(query, k, w)

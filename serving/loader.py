@@ -128,16 +128,11 @@ def load(model_dir: str, device: str | None = None, dtype: str | None = None) ->
         raise ModelLoadError(f"{path} has no config.json: not a Hugging Face model folder "
                              "(make one with `make train` or `make quantize`)")
     device_str, torch_dtype, multi_gpu = choose_device_dtype(device, dtype)
-    from transformers import AutoModelForCausalLM, AutoTokenizer, GenerationConfig
+    from transformers import AutoModelForCausalLM, GenerationConfig
 
     quantized = _is_quantized(path / "config.json")
 
-    try:
-        tokenizer = AutoTokenizer.from_pretrained(str(path))
-    except Exception as e:  # noqa: BLE001 - re-raised with the folder named
-        raise ModelLoadError(f"cannot load the tokenizer of {path}: {e}") from e
-    if tokenizer.pad_token is None and tokenizer.eos_token is not None:
-        tokenizer.pad_token = tokenizer.eos_token
+    tokenizer = _tokenizer(path)
 
     kwargs: dict[str, Any] = {}
     if not (quantized and dtype is None):
@@ -170,6 +165,18 @@ def load(model_dir: str, device: str | None = None, dtype: str | None = None) ->
                        device=dev)
 
 
+def _tokenizer(path: Path):
+    """The folder's tokenizer, with pad = eos when it has no pad token."""
+    from transformers import AutoTokenizer
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(str(path))
+    except Exception as e:  # noqa: BLE001 - re-raised with the folder named
+        raise ModelLoadError(f"cannot load the tokenizer of {path}: {e}") from e
+    if tokenizer.pad_token is None and tokenizer.eos_token is not None:
+        tokenizer.pad_token = tokenizer.eos_token
+    return tokenizer
+
+
 def _load_adapter(path: Path, base: Path, device: str | None, dtype: str | None) -> LoadedModel:
     from peft import PeftModel
 
@@ -181,9 +188,6 @@ def _load_adapter(path: Path, base: Path, device: str | None, dtype: str | None)
     merged.eval()
     tokenizer = loaded.tokenizer
     if any((path / f).is_file() for f in ("tokenizer.json", "tokenizer_config.json")):
-        from transformers import AutoTokenizer
-        tokenizer = AutoTokenizer.from_pretrained(str(path))
-        if tokenizer.pad_token is None and tokenizer.eos_token is not None:
-            tokenizer.pad_token = tokenizer.eos_token
+        tokenizer = _tokenizer(path)
     return LoadedModel(model=merged, tokenizer=tokenizer, generation_config=loaded.generation_config,
                        name=path.resolve().name, context_length=loaded.context_length, device=loaded.device)

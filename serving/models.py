@@ -37,12 +37,10 @@ class ModelRegistry:
         found = self.store.fine_tuned(owner, name)
         if found is None:
             return None
-        lock = self.locks.setdefault(name, asyncio.Lock())
-        async with lock:
+        async with self.locks.setdefault(name, asyncio.Lock()):      # one per fine-tuned model the owner has
             if name not in self.loaded:
                 from serving.loader import load
-                device = str(self.base[0].device)
-                lm = await asyncio.to_thread(load, str(found[1]), device.split(":")[0] if device == "cpu" else device)
+                lm = await asyncio.to_thread(load, str(found[1]), str(self.base[0].device))
                 lm.name = name
                 self.loaded[name] = (lm, self.engine_factory(lm))
                 self._evict()
@@ -53,7 +51,7 @@ class ModelRegistry:
         for name in list(self.loaded):
             if len(self.loaded) <= self.max_adapters:
                 return
-            lm, engine = self.loaded[name]
+            _, engine = self.loaded[name]
             if engine.in_flight == 0:
                 del self.loaded[name]
                 self.retiring.append((time.monotonic(), engine))

@@ -193,7 +193,7 @@ def test_piqa_and_cmrc_scores_match_a_hand_computation(mini_data, tiny_model, tm
         ctx, choices = f"Question: {doc['goal']}\nAnswer:", [doc["sol1"], doc["sol2"]]
         ll = [_loglikelihood(lm.model, lm.tokenizer, ctx, " " + c) for c in choices]
         acc.append(float(max(range(2), key=lambda i: ll[i]) == doc["label"]))
-        acc_norm.append(float(max(range(2), key=lambda i: ll[i] / len(c := choices[i])) == doc["label"]))
+        acc_norm.append(float(max(range(2), key=lambda i: ll[i] / len(choices[i])) == doc["label"]))
     piqa = rows["tiger_piqa"]["metrics"]
     assert piqa["acc"]["value"] == pytest.approx(sum(acc) / 4)
     assert piqa["acc_norm"]["value"] == pytest.approx(sum(acc_norm) / 4)

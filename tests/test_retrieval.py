@@ -5,7 +5,7 @@ import pytest
 from retrieval.chunking import ChunkConfig, chunk_text, sentences
 from retrieval.knowledge_base import KnowledgeBase
 from retrieval.mixture import Weights, mix, scaled, top
-from tests.conftest import SHARED, needs_shared
+from tests.conftest import needs_shared
 
 DOCS = [("d1", "wiki", "长城是中国古代的军事防御工程。它东起山海关，西至嘉峪关。长城全长两万多公里。"),
         ("d2", "wiki", "The Great Wall of China is an ancient defensive fortification. It stretches thousands of kilometres."),

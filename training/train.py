@@ -134,10 +134,25 @@ def load_tokenizer(args, output):
     return train_tokenizer(iter_texts(output), vocab_size=args.vocab_size)
 
 
+def qlora_quantization():
+    """QLoRA's 4-bit base (bitsandbytes NF4), or a clear stop where it cannot run."""
+    import torch
+    try:
+        import bitsandbytes  # noqa: F401
+    except ImportError:
+        bitsandbytes = None
+    if not torch.cuda.is_available() or bitsandbytes is None:
+        raise SystemExit("error: --adapter qlora needs a CUDA GPU and the bitsandbytes package (4-bit "
+                         "kernels); on this machine use --adapter lora")
+    from transformers import BitsAndBytesConfig
+    return BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_compute_dtype=torch.bfloat16)
+
+
 def load_model(args, tokenizer):
     from transformers import AutoModelForCausalLM
     if Path(args.model).is_dir():
-        model = AutoModelForCausalLM.from_pretrained(args.model)
+        quantized = {"quantization_config": qlora_quantization()} if args.adapter == "qlora" else {}
+        model = AutoModelForCausalLM.from_pretrained(args.model, **quantized)
         if model.get_input_embeddings().num_embeddings < len(tokenizer):
             model.resize_token_embeddings(len(tokenizer))
         return model
@@ -149,22 +164,12 @@ def load_model(args, tokenizer):
 
 
 def with_adapter(model, args):
-    """The model wrapped in a trainable LoRA adapter (peft); QLoRA quantizes the base to 4 bit first."""
-    import torch
+    """The model wrapped in a trainable LoRA adapter (peft); a QLoRA base (loaded in 4 bit by
+    load_model) is prepared for k-bit training first."""
     from peft import LoraConfig, get_peft_model
 
     if args.adapter == "qlora":
-        try:
-            import bitsandbytes  # noqa: F401
-        except ImportError:
-            bitsandbytes = None
-        if not torch.cuda.is_available() or bitsandbytes is None:
-            raise SystemExit("error: --adapter qlora needs a CUDA GPU and the bitsandbytes package (4-bit "
-                             "kernels); on this machine use --adapter lora")
         from peft import prepare_model_for_kbit_training
-        from transformers import AutoModelForCausalLM, BitsAndBytesConfig
-        model = AutoModelForCausalLM.from_pretrained(args.model, quantization_config=BitsAndBytesConfig(
-            load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_compute_dtype=torch.bfloat16))
         model = prepare_model_for_kbit_training(model)
     targets = None if args.lora_targets == "auto" else [t.strip() for t in args.lora_targets.split(",") if t.strip()]
     config = LoraConfig(task_type="CAUSAL_LM", r=args.lora_r, lora_alpha=args.lora_alpha,
@@ -293,17 +298,17 @@ def train(args: argparse.Namespace, callbacks: tuple = ()) -> dict:
     parameters = sum(p.numel() for p in model.parameters())
     trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
     trainer.save_model(str(out))
-    if args.merge and trainer.is_world_process_zero():
-        merged = trainer.model.merge_and_unload()          # in place: the adapter was saved above
-        merged.save_pretrained(str(out / "merged"))
-        tokenizer.save_pretrained(str(out / "merged"))
     if trainer.is_world_process_zero():
-        tokenizer.save_pretrained(str(out))
-        GenerationConfig(bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id,
-                         pad_token_id=tokenizer.pad_token_id, max_new_tokens=256, do_sample=True,
-                         temperature=0.7, top_p=0.9, repetition_penalty=1.1).save_pretrained(str(out))
+        generation = GenerationConfig(bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id,
+                                      pad_token_id=tokenizer.pad_token_id, max_new_tokens=256, do_sample=True,
+                                      temperature=0.7, top_p=0.9, repetition_penalty=1.1)
+        folders = [out]
         if args.merge:
-            GenerationConfig.from_pretrained(str(out)).save_pretrained(str(out / "merged"))
+            trainer.model.merge_and_unload().save_pretrained(str(out / "merged"))   # in place: the adapter is saved
+            folders.append(out / "merged")
+        for folder in folders:
+            tokenizer.save_pretrained(str(folder))
+            generation.save_pretrained(str(folder))
     summary = {"stage": args.stage, "data": output.root, "rows": output.rows, "model": args.model,
                "deepspeed": args.deepspeed, "examples": None if args.streaming else len(dataset),
                "steps": trainer.state.global_step, "train_loss": result.training_loss,

@@ -116,6 +116,11 @@ class ContaminationConfig:
                    min_han=int(rules.get("min_han", DEFAULT_MIN_HAN)))
 
 
+def _size_and_mtime(path: str) -> tuple[int, int]:
+    st = os.stat(path)
+    return st.st_size, st.st_mtime_ns
+
+
 def ngram_keys(words: np.ndarray, n: int) -> np.ndarray:
     """A hash of every run of n consecutive words (len(words) - n + 1 of them)."""
     m = words.size - n + 1
@@ -183,16 +188,13 @@ class ContaminationIndex:
     def __init__(self, config: ContaminationConfig):
         self.config = config
         self.items: list[tuple[str, str, str]] = []          # per test string: (benchmark, item name, text start)
-        self.item_counts: dict[str, int] = {}
         strings, seen = [], set()
         shortest = min(config.min_words, config.min_han)        # characters a string needs to have that many words
         for b in config.benchmarks:
-            self.item_counts[b.name] = 0
             for path in b.paths:
                 file = Path(path).name
                 for number, record in _records(path):
                     name = _item_name(b.name, file, number, record)
-                    self.item_counts[b.name] += 1
                     for text in _strings(record):
                         if len(text) < shortest or text in seen:   # too short; or in several files (sample.jsonl repeats dev.jsonl)
                             continue
@@ -206,7 +208,7 @@ class ContaminationIndex:
         """Writes the index (npz): a driver builds it once, and each worker loads it in a moment."""
         arrays = {f"keys_{n}": k for n, (k, _) in self._by_length.items()}
         arrays.update({f"owners_{n}": o for n, (_, o) in self._by_length.items()})
-        meta = json.dumps({"items": self.items, "item_counts": self.item_counts}, ensure_ascii=False)
+        meta = json.dumps({"items": self.items}, ensure_ascii=False)
         np.savez(f, meta=np.array(meta), seen=self._seen, **arrays)
 
     @classmethod
@@ -217,7 +219,7 @@ class ContaminationIndex:
                          for k in z.files if k.startswith("keys_")}
             seen = z["seen"] if "seen" in z.files else None
         index = cls.__new__(cls)
-        index.config, index.items, index.item_counts = config, [tuple(i) for i in meta["items"]], meta["item_counts"]
+        index.config, index.items = config, [tuple(i) for i in meta["items"]]
         index._by_length = by_length
         if seen is not None and seen.size == 1 << (_FILTER_BITS - 3):
             index._seen = seen
@@ -233,7 +235,7 @@ class ContaminationIndex:
         ~/.cache/tigerdata/contamination; a cache that cannot be written is skipped."""
         folder = Path(cache_dir or os.environ.get("TIGERDATA_CACHE") or Path.home() / ".cache" / "tigerdata") / "contamination"
         key = hashlib.sha256(json.dumps([CACHE_VERSION, _FILTER_BITS, config.ngram, config.min_words, config.min_han,
-                                         [(b.name, [(p, os.stat(p).st_size, os.stat(p).st_mtime_ns) for p in b.paths])
+                                         [(b.name, [(p, *_size_and_mtime(p)) for p in b.paths])
                                           for b in config.benchmarks]]).encode()).hexdigest()[:32]
         path = folder / f"{key}.npz"
         if path.is_file():

@@ -21,7 +21,6 @@ import glob
 import json
 import os
 import signal
-import sys
 import time
 import traceback
 from pathlib import Path
@@ -257,25 +256,19 @@ def main(argv: list[str] | None = None) -> int:
     RUNNING["data_dir"] = args.data_dir
     signal.signal(signal.SIGTERM, on_sigterm)
     lock = open(Path(args.data_dir) / "worker.lock", "a+")
-    try:
-        while True:           # one worker per data folder: a new one waits for the old one to finish
-            try:
-                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except OSError:
-                if not parent_alive(args.parent):
-                    return 0
-                time.sleep(1)
-    except Stopped:
-        return 0
+    while True:               # one worker per data folder: a new one waits for the old one to finish
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            break
+        except OSError:
+            if not parent_alive(args.parent):
+                return 0
+            time.sleep(1)
     lock.seek(0)
     lock.truncate()
     lock.write(str(os.getpid()))
     lock.flush()
-    try:
-        work(store, bases, args.base_lr, args.max_length, args.poll, args.parent)
-    except Stopped:
-        pass
+    work(store, bases, args.base_lr, args.max_length, args.poll, args.parent)     # Stopped ends a job inside
     return 0
 
 
