@@ -71,7 +71,8 @@ def make_router(store: KnowledgeStore, error, owner_of) -> APIRouter:
     @router.delete("/v1/knowledge_bases/{kb}")
     async def delete(request: Request, kb: str):
         try:
-            return {"id": store.delete(owner_of(request), kb), "object": "knowledge_base", "deleted": True}
+            kb_id = await asyncio.to_thread(store.delete, owner_of(request), kb)      # its folder removed off the loop
+            return {"id": kb_id, "object": "knowledge_base", "deleted": True}
         except KnowledgeError as e:
             raise fail(e) from None
 

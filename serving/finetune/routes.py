@@ -11,11 +11,12 @@ Errors are APIError (OpenAI's shape), raised by `error(status, message, param, c
 """
 from __future__ import annotations
 
+import asyncio
 import re
 import secrets
 
 from fastapi import APIRouter, Request
-from fastapi.responses import Response
+from fastapi.responses import FileResponse
 
 from serving.finetune.formats import MAX_UPLOAD_BYTES, UploadError, detect
 from serving.finetune.store import FINISHED, Store
@@ -81,10 +82,11 @@ def make_router(store: Store, base_models: list[str], error, body_of) -> APIRout
             raise error(413, f"the file is over this server's limit of {MAX_UPLOAD_BYTES >> 20} MB", "file",
                         "request_too_large")
         try:
-            detected = detect(content)
+            detected = await asyncio.to_thread(detect, content)        # up to 64 MB of JSON lines: off the event loop
         except UploadError as e:
             raise error(400, f"{upload_file.filename or 'the file'}: {e}", "file", "invalid_file") from None
-        return store.add_file(owner_of(request), upload_file.filename or "upload.jsonl", purpose, content, detected.meta())
+        return await asyncio.to_thread(store.add_file, owner_of(request), upload_file.filename or "upload.jsonl", purpose,
+                                       content, detected.meta())
 
     @router.get("/v1/files")
     async def list_files(request: Request, purpose: str | None = None):
@@ -108,10 +110,10 @@ def make_router(store: Store, base_models: list[str], error, body_of) -> APIRout
         found = file_or_404(request, file_id)
         # only the server's own result reports are HTML; an upload is never served as a page from this origin
         own_report = found["purpose"] == "fine-tune-results" and found["filename"].endswith(".html")
-        return Response(store.paths.file(file_id).read_bytes(),
-                        media_type="text/html; charset=utf-8" if own_report else "application/octet-stream",
-                        headers={"X-Content-Type-Options": "nosniff", "Content-Security-Policy": "sandbox",
-                                 **({} if own_report else {"Content-Disposition": f'attachment; filename="{file_id}"'})})
+        return FileResponse(store.paths.file(file_id),
+                            media_type="text/html; charset=utf-8" if own_report else "application/octet-stream",
+                            headers={"X-Content-Type-Options": "nosniff", "Content-Security-Policy": "sandbox",
+                                     **({} if own_report else {"Content-Disposition": f'attachment; filename="{file_id}"'})})
 
     @router.delete("/v1/files/{file_id}")
     async def delete_file(request: Request, file_id: str):
