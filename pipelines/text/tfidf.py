@@ -12,9 +12,11 @@ HIGH cosine. MinHash finds candidates cheaply; TF-IDF cosine decides which are d
 
 Why the document frequencies are over characters, bigrams and words
 --------------------------------------------------------------------
-TF-IDF tokens of Chinese text are jieba words, but jieba runs at ~1 MB/s, far too slow for
-the corpus-wide document-frequency (DF) pass over every document. It runs only on the
-documents of candidate pairs. The DF pass instead counts a vocabulary that needs no
+TF-IDF tokens of Chinese text are jieba words (jieba's dictionary and algorithm, run by rjieba,
+the Rust port: the same words as Python jieba with HMM off, ~12x faster, no 0.5 s dictionary
+build and ~90 MB less per process), but segmentation is still too slow for the corpus-wide
+document-frequency (DF) pass over every document. It runs only on the documents of candidate
+pairs. The DF pass instead counts a vocabulary that needs no
 segmentation, taken from the text after NFKC + casefold (the normalisation of
 :func:`tokens`):
 
@@ -59,7 +61,6 @@ from the DF buckets.
 
 from __future__ import annotations
 
-import logging
 import math
 import re
 import unicodedata
@@ -100,10 +101,8 @@ _CLS_HAN, _CLS_WORD = 1, 2
 def _get_jieba():
     global _jieba
     if _jieba is None:
-        import jieba
-        jieba.setLogLevel(logging.WARNING)
-        jieba.initialize()
-        _jieba = jieba
+        import rjieba          # imported on first use: only documents of candidate pairs are segmented
+        _jieba = rjieba
     return _jieba
 
 
@@ -116,12 +115,12 @@ def _is_word_token(tok: str) -> bool:
 
 
 def tokens(text: str, lang: str) -> list[str]:
-    """Chinese / Japanese / Korean ('zh*', 'ja*', 'ko*'): jieba words (HMM off), NFKC +
+    """Chinese / Japanese / Korean ('zh*', 'ja*', 'ko*'): jieba words (HMM off; rjieba), NFKC +
     case-folded, tokens of only whitespace/punctuation/symbols dropped.
     Other languages: NFKC + case-folded runs of letters/digits."""
     folded = casefold(text)
     if lang and lang.lower().startswith(_CHAR_LANGS):
-        return [t for t in _get_jieba().lcut(folded, HMM=False) if _is_word_token(t)]
+        return [t for t in _get_jieba().cut(folded, False) if _is_word_token(t)]
     return _WORD.findall(folded)
 
 
