@@ -170,6 +170,26 @@ def test_two_worker_processes_give_the_same_result_and_drop_mode_keeps_one_copy(
     assert sorted(d["id"] for d in read(tmp_path / "out", "data")) == sorted(d["id"] for d in read(run[0], "data") if d["id"] not in copies - {"w-2"})
 
 
+def test_without_dedupe_documents_are_written_directly_with_the_same_result(corpus, tmp_path):
+    """Dedupe off: the cleaning stage writes OUT/data/ itself (no staged copy, no dedupe stage). A
+    sampling target so large that it keeps everything sends the same run through the staged path and
+    the final write: the documents, file names and counts are the same."""
+    outputs = {}
+    for name, sampling in (("direct", {"target": None}), ("staged", {"target": {"documents": 10**9}})):
+        (tmp_path / f"rules-{name}").mkdir()
+        rules = rules_copy(tmp_path / f"rules-{name}", lambda r: (r["dedupe"].update(enabled=False), r["sampling"].update(sampling)))
+        outputs[name] = pretrain.run(["--sources", str(corpus / "sources.json"), "--output", str(tmp_path / name),
+                                      "--rules", str(rules), "--direct_running_mode=multi_processing", "--direct_num_workers=2"])
+    direct, staged = outputs["direct"], outputs["staged"]
+    assert direct["accounting"]["holds"] and direct["accounting"] == staged["accounting"]
+    assert direct["counts"] == staged["counts"]
+    for folder in ("data", "rejected", "dead_letter"):
+        assert sorted(p.name for p in (tmp_path / "direct" / folder).iterdir()) == sorted(p.name for p in (tmp_path / "staged" / folder).iterdir())
+        rows = [sorted(read(tmp_path / n, folder), key=lambda r: json.dumps(r, sort_keys=True, default=str)) for n in ("direct", "staged")]
+        assert rows[0] == rows[1] and rows[0]
+    assert all(d["cluster_size"] == 1 and d["weight"] == 1.0 and d["cluster_id"] == d["id"] for d in read(tmp_path / "direct", "data"))
+
+
 def test_an_earlier_run_is_not_overwritten_by_accident(corpus, run):
     out, _ = run
     with pytest.raises(pretrain.UsageError, match="--overwrite"):

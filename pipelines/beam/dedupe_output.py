@@ -132,69 +132,77 @@ class WriteFiles(beam.DoFn):
             yield "stats", {"counts": dict(counts), **files.close()}
 
     def _decide(self, table, decisions, rates, counts: Counter):
-        table = table.drop_columns([c for c in CLUSTER_COLUMNS if c in table.column_names])
-        n = table.num_rows
-        ids = table.column("id").to_pylist()
-        cluster_id, size, weight = list(ids), np.ones(n, np.int32), np.ones(n, np.float32)
-        keep = np.ones(n, bool)
-        rule, dup_of = [None] * n, [None] * n
-        for row, k, r, d, c, s, w in zip(column(decisions, "row").tolist(), column(decisions, "keep").tolist(),
-                                         decisions.column("rule").to_pylist(), decisions.column("dup_of").to_pylist(),
-                                         decisions.column("cluster_id").to_pylist(), column(decisions, "cluster_size").tolist(),
-                                         column(decisions, "weight").tolist()):
-            keep[row], rule[row], dup_of[row], cluster_id[row], size[row], weight[row] = k, r, d, c, s, w
-        langs = table.column("lang").to_pylist()
-        cats = table.column("category").to_pylist() if "category" in table.column_names else [None] * n
-        strata = [sampling.stratum(lang, c, self.config.sampling.by_lang) for lang, c in zip(langs, cats)]
-        seed = self.config.sampling.seed
-        # keep() is called only where a stratum is sampled down (a rate under 1).
-        sampled = np.array([k and rates.get(st, 1.0) < 1.0 and not sampling.keep(i, rates[st], seed)
-                            for i, st, k in zip(ids, strata, keep.tolist())], dtype=bool)
-        n_bytes = pc.binary_length(table.column("text")).to_numpy(zero_copy_only=False).astype(np.float64)
-        sources = _column_or_nulls(table, "source", pa.string()).to_pylist()
-        for i in np.flatnonzero(~keep).tolist():
-            counts[C.rejected(rule[i])] += 1
-        written = keep & ~sampled
-        counts[C.SAMPLED_OUT] += int(sampled.sum())
-        counts[C.WRITTEN] += int(written.sum())
-        for src, k in Counter(compress(sources, written.tolist())).items():
-            counts[C.source(src, "written")] += k
-        _add_by_stratum(counts, "in", strata, keep, n_bytes, weight)
-        _add_by_stratum(counts, "out", strata, written, n_bytes, weight)
-        counts[C.N_REJECTED] += int((~keep).sum())
-        out = table.append_column("cluster_id", pa.array(cluster_id, pa.string())) \
-                   .append_column("cluster_size", pa.array(size)).append_column("weight", pa.array(weight))
-        kept = out.filter(pa.array(written)) if written.any() else None
-        rejects = self._rejects(table, ~keep, rule, dup_of, size) if (~keep).any() else None
-        sampled_out = None
-        if sampled.any():
-            s = table.filter(pa.array(sampled))
-            sampled_out = pa.table({
-                "id": s.column("id"), "source": _column_or_nulls(s, "source", pa.string()),
-                "lang": s.column("lang"), "category": pa.array([c for c, m in zip(cats, sampled) if m], pa.string()),
-                "n_bytes": pa.array([b for b, m in zip(n_bytes, sampled) if m], pa.int64()),
-                "weight": pa.array(weight[sampled])}, schema=schema.SAMPLED)
-        self._docs += n
-        return kept, rejects, sampled_out
-
-    def _rejects(self, table, mask, rule, dup_of, size) -> pa.Table:
-        idx = np.flatnonzero(mask)
-        t = table.take(pa.array(idx))
-        prefix = [x[:schema.TEXT_PREFIX_CHARS] for x in t.column("text").to_pylist()]
-        return pa.table({
-            "id": t.column("id"), "source": pc.fill_null(_column_or_nulls(t, "source", pa.string()), "unknown"),
-            "rule": pa.array([rule[i] for i in idx], pa.string()),
-            "reason": pa.array([f"duplicate of {dup_of[i]} (cluster of {size[i]})" for i in idx], pa.string()),
-            "value": pa.nulls(len(idx), pa.float64()), "threshold": pa.nulls(len(idx), pa.float64()),
-            "text_prefix": pa.array(prefix, pa.string()), "lang": t.column("lang"),
-            "source_file": _column_or_nulls(t, "source_file", pa.string()),
-            "source_line": _column_or_nulls(t, "source_line", pa.int64()),
-            "dup_of": pa.array([dup_of[i] for i in idx], pa.string()),
-        }, schema=schema.REJECTED)
+        self._docs += table.num_rows
+        return decide(table, decisions, rates, self.config.sampling, counts)
 
     def teardown(self):
         if self._docs:
             progress(f"worker {os.getpid()}: {self._docs} documents through dedupe and sampling to the output")
+
+
+def decide(table: pa.Table, decisions: pa.Table, rates: dict, sampling_config, counts: Counter) -> tuple:
+    """A unit's documents and the dedupe decisions that concern them (by row of `table`; none: every
+    document stays, whole) -> (kept, with the cluster columns; rejected duplicates; sampled-out ids),
+    tables or None; adds the written, rejected and sampling counts to `counts`."""
+    table = table.drop_columns([c for c in CLUSTER_COLUMNS if c in table.column_names])
+    n = table.num_rows
+    ids = table.column("id").to_pylist()
+    cluster_id, size, weight = list(ids), np.ones(n, np.int32), np.ones(n, np.float32)
+    keep = np.ones(n, bool)
+    rule, dup_of = [None] * n, [None] * n
+    for row, k, r, d, c, s, w in zip(column(decisions, "row").tolist(), column(decisions, "keep").tolist(),
+                                     decisions.column("rule").to_pylist(), decisions.column("dup_of").to_pylist(),
+                                     decisions.column("cluster_id").to_pylist(), column(decisions, "cluster_size").tolist(),
+                                     column(decisions, "weight").tolist()):
+        keep[row], rule[row], dup_of[row], cluster_id[row], size[row], weight[row] = k, r, d, c, s, w
+    langs = table.column("lang").to_pylist()
+    cats = table.column("category").to_pylist() if "category" in table.column_names else [None] * n
+    strata = [sampling.stratum(lang, c, sampling_config.by_lang) for lang, c in zip(langs, cats)]
+    seed = sampling_config.seed
+    # keep() is called only where a stratum is sampled down (a rate under 1).
+    sampled = np.array([k and rates.get(st, 1.0) < 1.0 and not sampling.keep(i, rates[st], seed)
+                        for i, st, k in zip(ids, strata, keep.tolist())], dtype=bool)
+    n_bytes = pc.binary_length(table.column("text")).to_numpy(zero_copy_only=False).astype(np.float64)
+    sources = _column_or_nulls(table, "source", pa.string()).to_pylist()
+    for i in np.flatnonzero(~keep).tolist():
+        counts[C.rejected(rule[i])] += 1
+    written = keep & ~sampled
+    counts[C.SAMPLED_OUT] += int(sampled.sum())
+    counts[C.WRITTEN] += int(written.sum())
+    for src, k in Counter(compress(sources, written.tolist())).items():
+        counts[C.source(src, "written")] += k
+    _add_by_stratum(counts, "in", strata, keep, n_bytes, weight)
+    _add_by_stratum(counts, "out", strata, written, n_bytes, weight)
+    counts[C.N_REJECTED] += int((~keep).sum())
+    out = table.append_column("cluster_id", pa.array(cluster_id, pa.string())) \
+               .append_column("cluster_size", pa.array(size)).append_column("weight", pa.array(weight))
+    kept = out.filter(pa.array(written)) if written.any() else None
+    rejects = _rejects(table, ~keep, rule, dup_of, size) if (~keep).any() else None
+    sampled_out = None
+    if sampled.any():
+        s = table.filter(pa.array(sampled))
+        sampled_out = pa.table({
+            "id": s.column("id"), "source": _column_or_nulls(s, "source", pa.string()),
+            "lang": s.column("lang"), "category": pa.array([c for c, m in zip(cats, sampled) if m], pa.string()),
+            "n_bytes": pa.array([b for b, m in zip(n_bytes, sampled) if m], pa.int64()),
+            "weight": pa.array(weight[sampled])}, schema=schema.SAMPLED)
+    return kept, rejects, sampled_out
+
+
+def _rejects(table, mask, rule, dup_of, size) -> pa.Table:
+    idx = np.flatnonzero(mask)
+    t = table.take(pa.array(idx))
+    prefix = [x[:schema.TEXT_PREFIX_CHARS] for x in t.column("text").to_pylist()]
+    return pa.table({
+        "id": t.column("id"), "source": pc.fill_null(_column_or_nulls(t, "source", pa.string()), "unknown"),
+        "rule": pa.array([rule[i] for i in idx], pa.string()),
+        "reason": pa.array([f"duplicate of {dup_of[i]} (cluster of {size[i]})" for i in idx], pa.string()),
+        "value": pa.nulls(len(idx), pa.float64()), "threshold": pa.nulls(len(idx), pa.float64()),
+        "text_prefix": pa.array(prefix, pa.string()), "lang": t.column("lang"),
+        "source_file": _column_or_nulls(t, "source_file", pa.string()),
+        "source_line": _column_or_nulls(t, "source_line", pa.int64()),
+        "dup_of": pa.array([dup_of[i] for i in idx], pa.string()),
+    }, schema=schema.REJECTED)
 
 
 def _add_by_stratum(counts: Counter, side: str, strata: list[str], mask: np.ndarray, n_bytes: np.ndarray,

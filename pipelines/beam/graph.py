@@ -2,6 +2,7 @@
 
     corpus (pretraining, SFT):  plan splits -> clean each split (stage documents, write rejects and
                                 dead letters) -> dedupe and sample -> write each staged file's outputs
+                                (without dedupe and sampling: clean each split and write its documents)
     dedupe (a clean corpus):    its files -> features -> dedupe and sample -> write each file's outputs
 
 Every branch ends in the one FinalSink, which writes the run's statistics (counts, inputs, the
@@ -19,18 +20,12 @@ from pipelines.beam.dedupe_transforms import FEATURE_TAGS, DedupeAndSample, Extr
 from pipelines.beam.outputs import FinalSink
 from pipelines.beam.portable import Branches, Redistribute
 from pipelines.beam.reading import CLEAN_TAGS, SHUFFLE, CleanSplits, PlanSplits
-from pipelines.core import counters as C
 from pipelines.dedupe.config import DedupeConfig
 
 
 def effective(config: DedupeConfig) -> DedupeConfig:
     """With dedupe off, no band or exact keys are computed (sampling still needs the features)."""
     return config if config.enabled else dataclasses.replace(config, exact=False, near=False)
-
-
-def cleaned_not_written(stats: dict) -> dict:
-    """The cleaning stage's "written" documents are only "cleaned": the dedupe stage writes them."""
-    return {**stats, "counts": C.cleaned_not_written(stats.get("counts", {}))}
 
 
 def build_corpus_pipeline(p: beam.Pipeline, specs: list[tuple[str, str, str]], cleaning, dedupe: DedupeConfig,
@@ -41,11 +36,13 @@ def build_corpus_pipeline(p: beam.Pipeline, specs: list[tuple[str, str, str]], c
     planned = p | "Plan" >> PlanSplits(specs, split_bytes)
     cleaned = (planned["splits"]
                | "CleanSplits" >> beam.ParDo(CleanSplits(cleaning, dedupe, output, staging, batch_records, batch_bytes,
-                                                         max_record_bytes))
+                                                         max_record_bytes, document_schema))
                | "CleanOutputs" >> Branches(*CLEAN_TAGS))
-    deduped = ({t: cleaned[t] for t in FEATURE_TAGS}
-               | "Dedupe" >> DedupeAndSample(dedupe, document_schema, output, True, FileSystems.join(staging, SHUFFLE)))
-    _ = ((planned["stats"], cleaned["stats"] | "Cleaned" >> beam.Map(cleaned_not_written), deduped)
+    stats = [planned["stats"], cleaned["stats"]]
+    if dedupe.active:                 # else CleanSplits wrote the documents to OUT/data/ itself
+        stats.append({t: cleaned[t] for t in FEATURE_TAGS}
+                     | "Dedupe" >> DedupeAndSample(dedupe, document_schema, output, True, FileSystems.join(staging, SHUFFLE)))
+    _ = (tuple(stats)
          | "AllStats" >> beam.Flatten()
          | "Finish" >> FinalSink(stats_path))
 

@@ -14,14 +14,17 @@ import uuid
 from collections import Counter
 
 import apache_beam as beam
+import pyarrow as pa
 import xxhash
 
 from pipelines.beam.memory import release_memory
 from pipelines.beam.dedupe_features import FeatureEmitter
+from pipelines.beam.dedupe_output import decide
 from pipelines.beam.outputs import TableFiles
 from pipelines.beam.portable import Branches, Redistribute, stable_key
 from pipelines.beam.progress import Throughput
 from pipelines.core import counters as C
+from pipelines.dedupe.clusters import DECISIONS
 from pipelines.dedupe.config import DedupeConfig
 from pipelines.dedupe.features import FeatureExtractor, chunk_ref
 from pipelines.beam.storage import join
@@ -31,6 +34,7 @@ from pipelines.core.readers import (RangeScan, RawBatch, Split, byte_ranges, mat
 
 STAGING_DOCS = "docs"
 SHUFFLE = "shuffle"          # spilled dedupe keys, under the staging folder
+NO_DECISIONS = DECISIONS.empty_table()
 _PROCESS_CACHE: dict = {}
 _CACHE_ENTRIES = 6          # a pipeline's worth; a process that runs pipeline after pipeline keeps only the latest
 
@@ -133,13 +137,18 @@ class CleanSplits(beam.DoFn):
     files, all named after the split. Emits, as (tag, value), the staged documents' dedupe
     features (FeatureEmitter) and the stats (counts and files written).
 
+    Without dedupe and sampling (`dedupe.active` false) nothing is decided later: the documents go
+    straight to OUT/data/ under the name the final write would give them, in `document_schema`,
+    and no features are emitted (a staged copy, read back and rewritten, cost ~10 % of the run).
+
     cleaning: the pipeline's side of it (PretrainCleaning, SftCleaning): `processor()`,
     `documents(result)` and the REJECTED / DEAD_LETTER schemas."""
 
     def __init__(self, cleaning, dedupe: DedupeConfig, output: str, staging: str, batch_records: int, batch_bytes: int,
-                 max_record_bytes: int):
+                 max_record_bytes: int, document_schema: pa.Schema | None = None):
         self.cleaning, self.dedupe, self.output, self.staging = cleaning, dedupe, output, staging
         self.batch_records, self.batch_bytes, self.max_record_bytes = batch_records, batch_bytes, max_record_bytes
+        self.document_schema = document_schema
         self._key = uuid.uuid4().hex              # the same in every copy of this DoFn: one processor per process
 
     def setup(self):
@@ -151,16 +160,21 @@ class CleanSplits(beam.DoFn):
         split = Split(*split)
         name = xxhash.xxh3_128_hexdigest(split.key().encode("utf-8", "surrogatepass"))
         staged = join(self.staging, STAGING_DOCS, f"{name}.parquet")
-        files = TableFiles({"staged": (staged, None),
+        direct = not self.dedupe.active
+        documents_file = ("data", (join(self.output, "data", f"part-{name}.parquet"), self.document_schema)) if direct \
+            else ("staged", (staged, None))
+        files = TableFiles({documents_file[0]: documents_file[1],
                             "rejected": (join(self.output, "rejected", f"filters-part-{name}.parquet"), self.cleaning.REJECTED),
                             "dead_letter": (join(self.output, "dead_letter", f"part-{name}.parquet"), self.cleaning.DEAD_LETTER)})
-        features = FeatureEmitter(self.dedupe, self.extractor, (join(self.staging, SHUFFLE), name))
-        counts, row_group = Counter(), 0
+        features = None if direct else FeatureEmitter(self.dedupe, self.extractor, (join(self.staging, SHUFFLE), name))
+        counts, final, row_group = Counter(), Counter(), 0
         with files:
             for batch in read_split(split, self.batch_records, self.batch_bytes, self.max_record_bytes):
                 for result_counts, documents, rejected, dead_letters in self._clean(batch):
                     C.merge(counts, result_counts)
-                    if documents is not None:
+                    if documents is not None and direct:
+                        files.write("data", decide(documents, NO_DECISIONS, {}, self.dedupe.sampling, final)[0])
+                    elif documents is not None:
                         files.write("staged", documents)
                         yield from features.add(documents, chunk_ref(staged, row_group), f"{row_group}:{name}")
                         row_group += 1
@@ -169,10 +183,10 @@ class CleanSplits(beam.DoFn):
                 self.throughput.add(len(batch.items), batch.nbytes)
             written = files.close()
         release_memory()
-        staged_files = written["files"].pop("staged", [])
-        if staged_files:
+        if written["files"].pop("staged", []):
             yield from features.done(staged)
-        yield "stats", {"counts": counts, **written}
+        # The processor's "written" documents are only cleaned: what is written is counted where it is.
+        yield "stats", {"counts": C.merge(C.cleaned_not_written(counts), final), **written}
 
     def _clean(self, batch: RawBatch) -> list[tuple]:
         """[(counts, documents, rejected, dead letters)] of a batch, tables or None: the batch at once,
