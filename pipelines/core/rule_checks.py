@@ -26,6 +26,7 @@ from pipelines.sft.record_text import CLEANING_IDS
 from pipelines.sft.taxonomy import load_taxonomy
 from pipelines.steps.sft_filters import FILTER_IDS
 from pipelines.text.chinese import HAN
+from pipelines.core import yaml_files
 
 SCHEMAS = {"pretrain": "pretrain_rules.schema.yaml", "sft": "sft_rules.schema.yaml", "taxonomy": "taxonomy.schema.yaml"}
 SFT_FIELDS = ("instruction", "input", "output", "history")
@@ -71,7 +72,7 @@ def load_yaml(path: Path) -> tuple[YamlFile | None, list[Problem]]:
     except UnicodeDecodeError as e:
         return None, [Problem(str(path), 1, 1, "(file)", f"not UTF-8 at byte {e.start}")]
     try:
-        node, data = yaml.compose(text), yaml.safe_load(text)
+        node, data = yaml_files.parse(text)
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)

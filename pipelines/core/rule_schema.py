@@ -10,6 +10,8 @@ import jsonschema
 import referencing
 import yaml
 
+from pipelines.core import yaml_files
+
 SCHEMA_DIR = Path(__file__).resolve().parents[2] / "schemas"
 
 
@@ -79,4 +81,4 @@ def validate(data, schema: dict, path: str, positions: dict) -> list[str]:
 
 def load_schema(name: str) -> dict:
     with open(SCHEMA_DIR / name, encoding="utf-8") as f:
-        return yaml.safe_load(f)
+        return yaml_files.load(f)

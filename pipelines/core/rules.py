@@ -11,6 +11,7 @@ import yaml
 
 from pipelines.core.rule_checks import check_file, errors
 from pipelines.core.rule_schema import SCHEMA_DIR, load_schema, positions, validate
+from pipelines.core import yaml_files
 
 __all__ = ["DEFAULT_RULES", "DEFAULT_SFT_RULES", "RULES_SCHEMA", "SFT_RULES_SCHEMA", "SCHEMA_DIR", "LoadedRules", "RulesError",
            "load_rules"]
@@ -46,8 +47,7 @@ def load_rules(path: str | Path, schema_name: str) -> LoadedRules:
         raise RulesError(path, [f"{path}: cannot read the rules file: {e.strerror}"]) from None
     try:
         text = raw.decode("utf-8")
-        node = yaml.compose(text)
-        data = yaml.safe_load(text)
+        node, data = yaml_files.parse(text)
     except UnicodeDecodeError as e:
         raise RulesError(path, [f"{path}: not UTF-8 at byte {e.start}"]) from None
     except yaml.YAMLError as e:

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import yaml
 
+from pipelines.core import yaml_files
+
 FORMATS = ("jsonl", "parquet", "html")
 _KEYS = {"lang", "category", "files", "format", "text_field"}
 
@@ -58,7 +60,7 @@ def read_sources_map(path: Path, expected: str) -> tuple[bytes, dict]:
     except OSError as e:
         raise SourcesError(f"{path}: cannot read the sources file: {e.strerror}") from None
     try:
-        data = json.loads(raw) if path.suffix == ".json" else yaml.safe_load(raw)
+        data = json.loads(raw) if path.suffix == ".json" else yaml_files.load(raw)
     except (json.JSONDecodeError, yaml.YAMLError, UnicodeDecodeError) as e:
         raise SourcesError(f"{path}: not valid {'JSON' if path.suffix == '.json' else 'YAML'}: {e}") from None
     if not isinstance(data, dict) or not data:

@@ -48,6 +48,7 @@ from pipelines.steps.sft_label import LazyIdentifier
 from pipelines.text.langid import LangIdConfig
 from pipelines.text.language import CLEANER, LangRule
 from pipelines.text.sensitive import SensitiveWordFilter
+from pipelines.core import yaml_files
 
 __all__ = ["RecordCleaner", "SftRulesError", "load_sft_rules", "load_replacements", "build_sensitive_filter",
            "build_sensitive_filters", "with_absolute_paths", "looks_like_code", "only_repeats", "near_repeat", "fold",
@@ -57,7 +58,7 @@ __all__ = ["RecordCleaner", "SftRulesError", "load_sft_rules", "load_replacement
 # --------------------------------------------------------------------------- loading
 def load_sft_rules(path: str | os.PathLike) -> dict:
     with open(path, encoding="utf-8") as f:
-        return yaml.safe_load(f)
+        return yaml_files.load(f)
 
 
 def with_absolute_paths(rules: dict, base_dir: str | os.PathLike) -> dict:

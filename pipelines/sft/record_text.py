@@ -18,6 +18,7 @@ import yaml
 from pipelines.text.chinese import HAN, HAN_RANGES, ScriptConfig, ScriptConverter
 from pipelines.text.fold import compact as fold   # what "the same text" compares
 from pipelines.text.normalize import TAG, NormalizeConfig, Normalizer
+from pipelines.core import yaml_files
 
 TEXT_FIELDS = ("instruction", "input", "output")
 CLEANING_IDS = ("special_tokens", "invisible_chars", "html_residue", "template_residue", "replacements", "t2s")
@@ -79,7 +80,7 @@ class Replacement:
 
 def load_replacements(path: str | os.PathLike) -> list[Replacement]:
     with open(path, encoding="utf-8") as f:
-        data = yaml.safe_load(f) or {}
+        data = yaml_files.load(f) or {}
     reps = [Replacement(s) for s in data.get("replacements") or []]
     ids = [r.id for r in reps]
     dup = sorted({i for i in ids if ids.count(i) > 1})

@@ -48,6 +48,7 @@ import ahocorasick
 import yaml
 
 from pipelines.text.language import TAXONOMY
+from pipelines.core import yaml_files
 
 LANGS = ("zh", "en")
 HOWS = ("source_default", "cues", "fallback")
@@ -451,7 +452,7 @@ def load_taxonomy(path) -> Taxonomy:
     """Read and validate a taxonomy YAML file; ValueError names the first problem found."""
     try:
         with open(path, encoding="utf-8") as f:
-            data = yaml.safe_load(f)
+            data = yaml_files.load(f)
     except yaml.YAMLError as e:
         raise ValueError(f"taxonomy: {path}: not valid YAML: {e}") from e
     return Taxonomy(data, origin=str(path))
