@@ -12,6 +12,7 @@ import xxhash
 
 from pipelines.beam.dedupe_common import ShardBuffer, list_chunks, read_chunk
 from pipelines.beam.progress import progress
+from pipelines.beam.worker_exit import exit_promptly_at_shutdown
 from pipelines.core import counters as C
 from pipelines.dedupe.config import DedupeConfig
 from pipelines.dedupe.features import FeatureExtractor
@@ -58,6 +59,7 @@ class ExtractFeatures(beam.DoFn):
         self.config, self.shuffle = config, shuffle
 
     def setup(self):
+        exit_promptly_at_shutdown()
         self.extractor = FeatureExtractor(self.config)
         self._docs, self._busy = 0, 0.0
 

@@ -28,6 +28,7 @@ from pipelines.dedupe.clusters import DECISIONS
 from pipelines.dedupe.config import DedupeConfig
 from pipelines.dedupe.features import FeatureExtractor, chunk_ref
 from pipelines.beam.storage import join
+from pipelines.beam.worker_exit import exit_promptly_at_shutdown
 from pipelines.core.records import BatchResult
 from pipelines.core.readers import (RangeScan, RawBatch, Split, byte_ranges, match, plan_splits, plannable_in_ranges,
                                read_split, scan_range, splits_from_scans)
@@ -152,6 +153,7 @@ class CleanSplits(beam.DoFn):
         self._key = uuid.uuid4().hex              # the same in every copy of this DoFn: one processor per process
 
     def setup(self):
+        exit_promptly_at_shutdown()
         self.processor = per_process(self._key + "processor", self.cleaning.processor)
         self.extractor = per_process(self._key + "features", lambda: FeatureExtractor(self.dedupe))
         self.throughput = per_process(self._key + "throughput", Throughput)
