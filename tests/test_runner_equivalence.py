@@ -87,6 +87,17 @@ def test_pretrain_sample_same_on_dask_and_rerun_identical(tmp_path, dask_args):
     assert d_local["counts"]["read"] == 250
 
 
+def test_pretrain_without_dedupe_same_on_dask(tmp_path, dask_args):
+    """Dedupe off: the cleaning stage writes OUT/data/ itself, on either runner the same."""
+    rules = rules_copy(tmp_path, lambda r: r["dedupe"].update(enabled=False))
+    args = ["--sources", str(SAMPLES / "pretrain" / "sources.yaml"), "--rules", str(rules)]
+    local = _run(pretrain, args, tmp_path / "local", LOCAL)
+    dask = _run(pretrain, args, tmp_path / "dask", dask_args)
+    assert_same_output(tmp_path / "local", tmp_path / "dask", local, dask)
+    assert local["counts"]["read"] == 391 and local["counts"]["written"] > 250      # the copies stay
+    assert "dedupe" not in local
+
+
 def test_sft_sample_same_on_dask(tmp_path, dask_args):
     args = ["--sources", str(SAMPLES / "sft" / "sources.yaml")]
     local = _run(sft_pipeline, args, tmp_path / "local", LOCAL)
