@@ -231,6 +231,16 @@ def test_mask_overlapping_terms_masks_the_union(tmp_path):
     assert out.text == "你***真是" and out.masked == 1
 
 
+def test_positions_count_characters_beyond_the_bmp(tmp_path):
+    """Matches are located in characters: emoji and rare Han beyond U+FFFF before a term (four
+    bytes in UTF-8, two UTF-16 units) do not shift what is masked, and whole-word checks look at
+    the right neighbours."""
+    flt = one(tmp_path, ["他妈的", "fuck"], action="mask", mask_char="*")
+    out = flt.apply("😀𠀀他妈的👍 𝒜fuck x fuck 😀", "zh")
+    assert out.text == "😀𠀀***👍 𝒜fuck x **** 😀" and out.masked == 2
+    assert hits(flt, "😀fuck😀", "zh") == 1 and hits(flt, "😀xfuck", "zh") == 0
+
+
 def test_drop_lists_win_over_mask_lists(tmp_path):
     cfgs = [
         SensitiveListConfig("en_prof", "en", "profanity", (wl(tmp_path, "p.txt", "shit"),), action="mask"),
