@@ -241,6 +241,13 @@ def test_positions_count_characters_beyond_the_bmp(tmp_path):
     assert hits(flt, "😀fuck😀", "zh") == 1 and hits(flt, "😀xfuck", "zh") == 0
 
 
+def test_lone_surrogates_are_scanned_like_any_other_character(tmp_path):
+    flt = one(tmp_path, ["他妈的", "fuck"], action="mask", mask_char="*")
+    out = flt.apply("\ud800他妈的 fuck\udfff x", "zh")
+    assert out.text == "\ud800*** ****\udfff x" and out.masked == 2
+    assert hits(flt, "\ud800fuck", "zh") == 1
+
+
 def test_drop_lists_win_over_mask_lists(tmp_path):
     cfgs = [
         SensitiveListConfig("en_prof", "en", "profanity", (wl(tmp_path, "p.txt", "shit"),), action="mask"),

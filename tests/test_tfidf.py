@@ -237,6 +237,7 @@ def test_chinese_words_are_jiebas():
     path = SHARED / "data" / "pretrain_zh_hans_reviews" / "online_shopping_10_cats_stratified.jsonl"
     texts = [json.loads(line)["review"] for line in path.read_text(encoding="utf-8").splitlines()[:3000]]
     texts += ["C++和C#以及.NET 3.14% a-b_c", "\u3000全角　空格ＡＢＣ１２３", "繁體中文測試臺灣", "😀表情\t\n换行"]
+    texts += ["中文\ud800测试 ab\udfffcd", "\ud83d"]          # lone surrogates, which rjieba cannot take
     for text in texts:
         folded = tfidf.casefold(text)
         assert tokens(text, "zh") == [t for t in jieba.lcut(folded, HMM=False) if tfidf._is_word_token(t)], text

@@ -15,8 +15,10 @@ takes a fast path that never calls :mod:`unicodedata`.
 from __future__ import annotations
 
 import functools
+import re
 import unicodedata
 
+_SURROGATES = re.compile("[\ud800-\udfff]")
 # Unicode general categories (prefixes) that :func:`compact` removes, besides str.isspace.
 DROP_CATEGORIES = ("P", "S", "Z", "Cc", "Cf")
 # In ASCII that is every character but a letter or a digit.
@@ -53,3 +55,10 @@ def casefold(text: str) -> str:
 def compact(text: str) -> str:
     """The case-folded text without spaces, punctuation and symbols (``fold(text, compact=True)``)."""
     return fold(text, compact=True)
+
+
+def utf8_safe(text: str) -> str:
+    """`text` with each lone surrogate as U+FFFD: what a Rust library (rjieba, ahocorasick_rs), which
+    takes only text UTF-8 can encode, is given instead. The same length, so its positions are
+    `text`'s; neither character is a letter, a digit or part of any term."""
+    return _SURROGATES.sub("\ufffd", text)

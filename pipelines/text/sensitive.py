@@ -39,6 +39,7 @@ from typing import Callable
 import ahocorasick_rs
 
 from pipelines.text.chinese import CJK_SPANS
+from pipelines.text.fold import utf8_safe
 
 __all__ = [
     "WordListError",
@@ -309,7 +310,11 @@ class _Automaton:
     def matches(self, text: str):
         """(start, end, payload) of every match, overlapping ones included; positions in characters."""
         payloads = self.payloads
-        for i, start, end in self._ac.find_matches_as_indexes(text, overlapping=True):
+        try:
+            found = self._ac.find_matches_as_indexes(text, overlapping=True)
+        except UnicodeEncodeError:            # lone surrogates
+            found = self._ac.find_matches_as_indexes(utf8_safe(text), overlapping=True)
+        for i, start, end in found:
             yield start, end, payloads[i]
 
     def __getstate__(self):

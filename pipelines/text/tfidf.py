@@ -72,7 +72,7 @@ import numpy as np
 import xxhash
 
 from pipelines.text.chinese import HAN_RANGES
-from pipelines.text.fold import casefold
+from pipelines.text.fold import casefold, utf8_safe
 from pipelines.text.hashing import splitmix64_step
 
 __all__ = [
@@ -120,7 +120,11 @@ def tokens(text: str, lang: str) -> list[str]:
     Other languages: NFKC + case-folded runs of letters/digits."""
     folded = casefold(text)
     if lang and lang.lower().startswith(_CHAR_LANGS):
-        return [t for t in _get_jieba().cut(folded, False) if _is_word_token(t)]
+        try:
+            words = _get_jieba().cut(folded, False)
+        except UnicodeEncodeError:            # lone surrogates: jieba split there too, and kept no word of them
+            words = _get_jieba().cut(utf8_safe(folded), False)
+        return [t for t in words if _is_word_token(t)]
     return _WORD.findall(folded)
 
 
