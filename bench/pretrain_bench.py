@@ -17,9 +17,10 @@ bench/pretrain_accuracy.py (including HTML extraction on raw_html/).
 
 With --baseline REV (a commit, e.g. the one before a performance change), REV's plain loop, step
 table and two-worker runs run too, from a git worktree, each with REV's own rules file, and the
-speed-ups and memory ratios against it are reported. The plain loop, the two-worker runs and the
-step table run --repeat times, in interleaved rounds (REV's run, then this tree's); the medians are
-reported (peak memory: the largest), with every run's seconds.
+speed-ups and memory ratios against it are reported. The runs compared with REV (plain loop,
+beam x2, beam x2 dedupe) and the step table run --repeat times, in interleaved rounds (REV's run,
+then this tree's); the medians are reported (peak memory: the largest), with every run's seconds.
+beam x1 and beam x2 quality off run once.
 Results go to bench/results/pretrain_bench.json.
 """
 from __future__ import annotations
@@ -174,6 +175,8 @@ def bench_args(argv, doc: str, baseline: bool = False) -> argparse.Namespace | N
         ap.add_argument("--repeat", type=int, default=3, help="rounds of the runs compared with the baseline and of the "
                         "step timings; the medians are reported (default 3)")
     a = ap.parse_args(argv)
+    if baseline and a.repeat < 1:
+        ap.error("--repeat must be at least 1")
     if not MAKE_CORPUS.exists():
         print(f"{MAKE_CORPUS} not found: the benchmark needs ../shared", file=sys.stderr)
         return None
@@ -213,9 +216,9 @@ def print_stage_tables(tables: dict) -> None:
 
 
 def repeated(runs: list[dict]) -> dict:
-    """One configuration measured several times: the median seconds (and the rates from it), the
-    largest peak memory, and every run's seconds."""
-    best = sorted(runs, key=lambda r: r["seconds"])[len(runs) // 2]
+    """One configuration measured several times: the median run's seconds and rates (the lower middle
+    one for an even count), the largest peak memory, and every run's seconds."""
+    best = sorted(runs, key=lambda r: r["seconds"])[(len(runs) - 1) // 2]
     return {**best, "peak_mb": max(r["peak_mb"] for r in runs), "runs_seconds": [r["seconds"] for r in runs]}
 
 
@@ -223,7 +226,7 @@ def median_table(tables: list[dict]) -> dict:
     """The per-step table of repeated bench/stage_times.py runs: each figure the median of its runs."""
     def med(values):
         values = sorted(v for v in values if v is not None)
-        return values[len(values) // 2] if values else None
+        return values[(len(values) - 1) // 2] if values else None
     names = list(dict.fromkeys(k for t in tables for k in t["stages"]))
     stages = {n: {"seconds": med(t["stages"].get(n, {}).get("seconds") for t in tables),
                   "mb_per_s": med(t["stages"].get(n, {}).get("mb_per_s") for t in tables)} for n in names}

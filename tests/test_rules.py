@@ -61,3 +61,19 @@ def test_yaml_syntax_error_gives_the_line(tmp_path):
 def test_missing_rules_file_is_a_clear_error(tmp_path):
     with pytest.raises(RulesError, match="cannot read the rules file"):
         load_rules(tmp_path / "nope.yaml", RULES_SCHEMA)
+
+
+def test_yaml_files_load_what_pyyaml_loads_and_report_its_errors():
+    """libyaml parses first; what it refuses goes to PyYAML's own parser, so escaped surrogate pairs
+    still load and a broken file gets PyYAML's own message and position."""
+    import yaml
+
+    from pipelines.core import yaml_files
+    escaped = 'a: "\\ud83d\\ude00"'                   # escapes that libyaml refuses
+    assert yaml_files.load(escaped) == yaml_files.parse(escaped)[1] == yaml.safe_load(escaped) == {"a": "\ud83d\ude00"}
+    broken = "k: [1, 2\n"
+    with pytest.raises(yaml.YAMLError) as ours:
+        yaml_files.parse(broken)
+    with pytest.raises(yaml.YAMLError) as theirs:
+        yaml.safe_load(broken)
+    assert str(ours.value) == str(theirs.value)

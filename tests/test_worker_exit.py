@@ -19,11 +19,14 @@ if sys.argv[1] == "raise":
 """
 
 
-def _run(tmp_path, name: str, how: str, worker_env: bool):
+def _run(tmp_path, name: str, how: str, worker_env: bool, coverage: bool = False):
     script = tmp_path / name
     script.write_text(SCRIPT, encoding="utf-8")
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     env.pop("CONTROL_API_SERVICE_DESCRIPTOR", None)
+    env.pop("COVERAGE_PROCESS_START", None)
+    if coverage:
+        env["COVERAGE_PROCESS_START"] = str(tmp_path / ".coveragerc")
     if worker_env:
         env["CONTROL_API_SERVICE_DESCRIPTOR"] = "url: 'localhost:1'"
     return subprocess.run([sys.executable, str(script), how], capture_output=True, text=True, env=env, timeout=60)
@@ -38,6 +41,7 @@ def test_a_worker_exits_with_its_status_and_its_output_flushed(tmp_path, how, st
 
 
 def test_other_processes_are_left_alone(tmp_path):
-    for name, worker_env in (("driver.py", True), ("sdk_worker_main.py", False)):
-        done = _run(tmp_path, name, "finish", worker_env)
+    for name, worker_env, coverage in (("driver.py", True, False), ("sdk_worker_main.py", False, False),
+                                       ("sdk_worker_main.py", True, True)):          # coverage saves its data at exit
+        done = _run(tmp_path, name, "finish", worker_env, coverage)
         assert done.returncode == 0 and "teardown ran" in done.stdout

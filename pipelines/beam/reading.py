@@ -146,7 +146,7 @@ class CleanSplits(beam.DoFn):
     `documents(result)` and the REJECTED / DEAD_LETTER schemas."""
 
     def __init__(self, cleaning, dedupe: DedupeConfig, output: str, staging: str, batch_records: int, batch_bytes: int,
-                 max_record_bytes: int, document_schema: pa.Schema | None = None):
+                 max_record_bytes: int, document_schema: pa.Schema):
         self.cleaning, self.dedupe, self.output, self.staging = cleaning, dedupe, output, staging
         self.batch_records, self.batch_bytes, self.max_record_bytes = batch_records, batch_bytes, max_record_bytes
         self.document_schema = document_schema
@@ -155,7 +155,8 @@ class CleanSplits(beam.DoFn):
     def setup(self):
         exit_promptly_at_shutdown()
         self.processor = per_process(self._key + "processor", self.cleaning.processor)
-        self.extractor = per_process(self._key + "features", lambda: FeatureExtractor(self.dedupe))
+        self.extractor = (per_process(self._key + "features", lambda: FeatureExtractor(self.dedupe))
+                          if self.dedupe.active else None)          # no features without dedupe or sampling
         self.throughput = per_process(self._key + "throughput", Throughput)
 
     def process(self, split):

@@ -66,6 +66,7 @@ from typing import Callable, Iterator
 
 import yaml
 
+from pipelines.core import yaml_files
 from pipelines.core.steps import RuleRow
 from pipelines.pretrain.processor import DocumentProcessor, PretrainConfig
 from pipelines.core.readers import RawBatch, match, plan_splits, read_split
@@ -220,7 +221,7 @@ def _explain(args, t0: float) -> tuple[str, str]:
 
 def rules_kind(path: Path) -> str:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml_files.load(path.read_text(encoding="utf-8"))
     except OSError as e:
         raise ExplainError(f"{path}: cannot read the rules file: {e.strerror}") from None
     except yaml.YAMLError as e:

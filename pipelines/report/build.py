@@ -18,12 +18,12 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
-import yaml
 from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 
 import pipelines.report.figures as fg
 from pipelines.beam import storage as mf
+from pipelines.core import yaml_files
 from pipelines.report.html import (
     Cell,
     Raw,
@@ -477,7 +477,7 @@ def _taxonomy_for(m: dict):
     if rules_path:
         try:
             with FileSystems.open(rules_path, compression_type=CompressionTypes.UNCOMPRESSED) as f:
-                rules = yaml.safe_load(f.read().decode("utf-8")) or {}
+                rules = yaml_files.load(f.read().decode("utf-8")) or {}
             candidates.append(Path(rules_path).parent / rules.get("taxonomy", "taxonomy.yaml"))
         except Exception:  # noqa: BLE001  (a rules file moved or remote: fall back)
             pass

@@ -60,5 +60,6 @@ def compact(text: str) -> str:
 def utf8_safe(text: str) -> str:
     """`text` with each lone surrogate as U+FFFD: what a Rust library (rjieba, ahocorasick_rs), which
     takes only text UTF-8 can encode, is given instead. The same length, so its positions are
-    `text`'s; neither character is a letter, a digit or part of any term."""
+    `text`'s; neither character is a letter or a digit (only a word list holding U+FFFD itself
+    would match there)."""
     return _SURROGATES.sub("\ufffd", text)
