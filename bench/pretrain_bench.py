@@ -215,22 +215,25 @@ def print_stage_tables(tables: dict) -> None:
         print(f"  {n:<32}" + "".join(f"{v if v is not None else '-':>14}" for v in row))
 
 
+def median(values, key=None):
+    """The middle value (the lower middle one for an even count) of those not None; None for none."""
+    values = sorted((v for v in values if v is not None), key=key)
+    return values[(len(values) - 1) // 2] if values else None
+
+
 def repeated(runs: list[dict]) -> dict:
-    """One configuration measured several times: the median run's seconds and rates (the lower middle
-    one for an even count), the largest peak memory, and every run's seconds."""
-    best = sorted(runs, key=lambda r: r["seconds"])[(len(runs) - 1) // 2]
+    """One configuration measured several times: the median run's seconds and rates, the largest
+    peak memory, and every run's seconds."""
+    best = median(runs, key=lambda r: r["seconds"])
     return {**best, "peak_mb": max(r["peak_mb"] for r in runs), "runs_seconds": [r["seconds"] for r in runs]}
 
 
 def median_table(tables: list[dict]) -> dict:
     """The per-step table of repeated bench/stage_times.py runs: each figure the median of its runs."""
-    def med(values):
-        values = sorted(v for v in values if v is not None)
-        return values[(len(values) - 1) // 2] if values else None
     names = list(dict.fromkeys(k for t in tables for k in t["stages"]))
-    stages = {n: {"seconds": med(t["stages"].get(n, {}).get("seconds") for t in tables),
-                  "mb_per_s": med(t["stages"].get(n, {}).get("mb_per_s") for t in tables)} for n in names}
-    return {"seconds": med(t["seconds"] for t in tables), "mb_per_s": med(t["mb_per_s"] for t in tables), "stages": stages,
+    stages = {n: {"seconds": median(t["stages"].get(n, {}).get("seconds") for t in tables),
+                  "mb_per_s": median(t["stages"].get(n, {}).get("mb_per_s") for t in tables)} for n in names}
+    return {"seconds": median(t["seconds"] for t in tables), "mb_per_s": median(t["mb_per_s"] for t in tables), "stages": stages,
             "runs_seconds": [t["seconds"] for t in tables]}
 
 

@@ -159,9 +159,10 @@ def decide(table: pa.Table, decisions: pa.Table, rates: dict, sampling_config, c
     cats = table.column("category").to_pylist() if "category" in table.column_names else [None] * n
     strata = [sampling.stratum(lang, c, sampling_config.by_lang) for lang, c in zip(langs, cats)]
     seed = sampling_config.seed
-    # keep() is called only where a stratum is sampled down (a rate under 1).
-    sampled = np.array([k and rates.get(st, 1.0) < 1.0 and not sampling.keep(i, rates[st], seed)
-                        for i, st, k in zip(ids, strata, keep.tolist())], dtype=bool)
+    # keep() is called only where a stratum is sampled down (a rate under 1); most runs sample nothing.
+    sampled = (np.array([k and rates.get(st, 1.0) < 1.0 and not sampling.keep(i, rates[st], seed)
+                         for i, st, k in zip(ids, strata, keep.tolist())], dtype=bool)
+               if any(r < 1.0 for r in rates.values()) else np.zeros(n, bool))
     n_bytes = pc.binary_length(table.column("text")).to_numpy(zero_copy_only=False).astype(np.float64)
     sources = _column_or_nulls(table, "source", pa.string()).to_pylist()
     for i in np.flatnonzero(~keep).tolist():

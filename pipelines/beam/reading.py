@@ -19,7 +19,7 @@ import xxhash
 
 from pipelines.beam.memory import release_memory
 from pipelines.beam.dedupe_features import FeatureEmitter
-from pipelines.beam.dedupe_output import decide
+from pipelines.beam.dedupe_output import decide, output_name
 from pipelines.beam.outputs import TableFiles
 from pipelines.beam.portable import Branches, Redistribute, stable_key
 from pipelines.beam.progress import Throughput
@@ -164,9 +164,9 @@ class CleanSplits(beam.DoFn):
         name = xxhash.xxh3_128_hexdigest(split.key().encode("utf-8", "surrogatepass"))
         staged = join(self.staging, STAGING_DOCS, f"{name}.parquet")
         direct = not self.dedupe.active
-        documents_file = ("data", (join(self.output, "data", f"part-{name}.parquet"), self.document_schema)) if direct \
-            else ("staged", (staged, None))
-        files = TableFiles({documents_file[0]: documents_file[1],
+        documents = ("data", (join(self.output, "data", output_name(staged, True) + ".parquet"), self.document_schema)) \
+            if direct else ("staged", (staged, None))
+        files = TableFiles({documents[0]: documents[1],
                             "rejected": (join(self.output, "rejected", f"filters-part-{name}.parquet"), self.cleaning.REJECTED),
                             "dead_letter": (join(self.output, "dead_letter", f"part-{name}.parquet"), self.cleaning.DEAD_LETTER)})
         features = None if direct else FeatureEmitter(self.dedupe, self.extractor, (join(self.staging, SHUFFLE), name))
