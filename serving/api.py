@@ -481,7 +481,7 @@ def create_app(loaded: Any, max_concurrent: int = 32, max_batch_size: int = 16, 
             return {**await complete_many(request, lm, engine, body, prompt_ids, params, stops, n, chat), **(extra or {})}
         endpoint = request.url.path
         try:
-            req = engine.submit(prompt_ids, params, stream_tokens=stream or bool(stops))
+            req = engine.submit(prompt_ids, params, stream_tokens=True)
         except EngineBusy as e:
             raise APIError(429, f"server busy: {e}; retry later", type_="rate_limit_error",
                            code="rate_limit_exceeded")
@@ -495,9 +495,6 @@ def create_app(loaded: Any, max_concurrent: int = 32, max_batch_size: int = 16, 
 
         def decode(ids):
             return tok.decode(ids, skip_special_tokens=True)
-
-        def cut_stop(text: str) -> tuple[str, bool]:
-            return cut_at_stops(text, stops)
 
         def finish_reason(stopped_by_string: bool) -> str:
             if stopped_by_string or req.finish_reason == "stop":
@@ -524,7 +521,6 @@ def create_app(loaded: Any, max_concurrent: int = 32, max_batch_size: int = 16, 
         async def events():
             sent = ""
             hit = False
-            counted = 0
             try:
                 if chat:
                     yield chunk(None, None, role=True)
@@ -532,7 +528,7 @@ def create_app(loaded: Any, max_concurrent: int = 32, max_batch_size: int = 16, 
                     if await request.is_disconnected():
                         return
                     text = decode(req.output_ids)
-                    text, hit = cut_stop(text)
+                    text, hit = cut_at_stops(text, stops)
                     if hit:
                         req.cancel()
                     elif text.endswith("\ufffd"):
@@ -547,7 +543,7 @@ def create_app(loaded: Any, max_concurrent: int = 32, max_batch_size: int = 16, 
                 if req.finish_reason == "error":
                     raise RuntimeError("generation failed")
                 if not hit:
-                    text, hit = cut_stop(decode(req.output_ids))
+                    text, hit = cut_at_stops(decode(req.output_ids), stops)
                     if len(text) > len(sent) and text.startswith(sent):
                         yield chunk(text[len(sent):], None)
                         sent = text
@@ -565,8 +561,7 @@ def create_app(loaded: Any, max_concurrent: int = 32, max_batch_size: int = 16, 
                 yield "data: [DONE]\n\n"
             finally:
                 req.cancel()
-                counted = len(req.output_ids)
-                metrics.completion_tokens.inc(counted)
+                metrics.completion_tokens.inc(len(req.output_ids))
                 metrics.latency.labels(endpoint).observe(time.monotonic() - started)
 
         return StreamingResponse(events(), media_type="text/event-stream",
@@ -598,14 +593,11 @@ def create_app(loaded: Any, max_concurrent: int = 32, max_batch_size: int = 16, 
         def decode(ids):
             return tok.decode(ids, skip_special_tokens=True)
 
-        def cut(text: str) -> tuple[str, bool]:
-            return cut_at_stops(text, stops)
-
         async def one(req):
             watcher = asyncio.create_task(cancel_on_disconnect(request, req))
             try:
                 async for _ in req:
-                    if stops and cut(decode(req.output_ids))[1]:
+                    if stops and cut_at_stops(decode(req.output_ids), stops)[1]:
                         req.cancel()
                         break
             except RuntimeError as e:
@@ -621,7 +613,7 @@ def create_app(loaded: Any, max_concurrent: int = 32, max_batch_size: int = 16, 
                 r.cancel()
         choices, n_out = [], 0
         for i, req in enumerate(reqs):
-            text, hit = cut(decode(req.output_ids))
+            text, hit = cut_at_stops(decode(req.output_ids), stops)
             kept = v.tokens_within(req.output_ids, text, decode) if hit else len(req.output_ids)
             n_out += len(req.output_ids)
             reason = "stop" if hit or req.finish_reason == "stop" else "length"

@@ -53,6 +53,7 @@ class KeyStore:
         self.db = Path(db)
         self.con = connect(self.db)
         self._cache: dict[str, bytes] = {}     # full key -> its stored hash once verified: skips scrypt on repeats
+        self._locked = False                   # any_key() once true
 
     def create(self, name: str) -> tuple[ApiKey, str]:
         name = name.strip()
@@ -70,17 +71,21 @@ class KeyStore:
     def any_key(self) -> bool:
         """Whether a key was ever made here (revoked ones count: the server stays locked). Once
         true it stays true, so the answer is kept and the database is no longer asked."""
-        if not getattr(self, "_locked", False):
+        if not self._locked:
             self._locked = self.con.execute("SELECT 1 FROM api_keys LIMIT 1").fetchone() is not None
         return self._locked
 
     def any_active(self) -> bool:
         return self.con.execute("SELECT 1 FROM api_keys WHERE revoked IS NULL LIMIT 1").fetchone() is not None
 
-    def revoke(self, id_or_name: str) -> list[str]:
-        rows = self.con.execute("SELECT id FROM api_keys WHERE (id = ? OR name = ?) AND revoked IS NULL",
+    def active_ids(self, id_or_name: str) -> list[str]:
+        """The ids of the active keys with this id or name."""
+        rows = self.con.execute("SELECT id FROM api_keys WHERE (id = ? OR name = ?) AND revoked IS NULL ORDER BY created, id",
                                 (id_or_name, id_or_name)).fetchall()
-        ids = [r[0] for r in rows]
+        return [r[0] for r in rows]
+
+    def revoke(self, id_or_name: str) -> list[str]:
+        ids = self.active_ids(id_or_name)
         self.con.executemany("UPDATE api_keys SET revoked = ? WHERE id = ?", [(int(time.time()), i) for i in ids])
         return ids
 

@@ -143,7 +143,8 @@ class KnowledgeStore:
             writer = self.writers.setdefault(kb_id, threading.Lock())
         with writer:                              # searches (of this base too) go on meanwhile, on the old index
             current = self._base(kb_id)
-            keep = [] if current is None else [c for c in current.chunks if c.doc_id not in {d[0] for d in documents}]
+            replaced = {doc_id for doc_id, _, _ in documents}
+            keep = [] if current is None else [c for c in current.chunks if c.doc_id not in replaced]
             config = ChunkConfig(info["chunking"]["size"], info["chunking"]["overlap"])
             chunks = keep + [c for doc_id, source, text in documents for c in chunk_text(doc_id, source, text, config)]
             if not chunks:
@@ -249,7 +250,7 @@ def main(argv: list[str] | None = None) -> int:
     owner = args.owner
     if owner:
         from serving.keys import KeyStore
-        match = [k.id for k in KeyStore(store.root / "serving.db").list() if owner in (k.id, k.name) and not k.revoked]
+        match = KeyStore(store.root / "serving.db").active_ids(owner)
         if not match:
             ap.error(f"--owner {owner!r}: no active key with that id or name")
         owner = match[0]
