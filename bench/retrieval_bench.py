@@ -19,19 +19,19 @@ from pathlib import Path
 
 import numpy as np
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
+from evaluation.data import data_root, read_jsonl, resolve
+
+SHARED = data_root()                     # $EVAL_DATA or ../shared/data, as the evaluation reads it
 MIXES = {"lexical only": (1.0, 0.0), "dense only": (0.0, 1.0), "mix 0.7/0.3": (0.7, 0.3), "mix 0.5/0.5": (0.5, 0.5),
          "mix 0.85/0.15": (0.85, 0.15)}
 
 
 def cmrc(limit: int | None):
     docs, queries = [], []
-    with open(SHARED / "eval_cmrc2018_zh" / "sample.jsonl", encoding="utf-8") as f:
-        for line in f:
-            row = json.loads(line)
-            for p in row.get("paragraphs", [row]):
-                docs.append((row["id"], "cmrc2018", p["context"]))
-                queries.extend((qa["question"], row["id"]) for qa in p["qas"])
+    for row in read_jsonl(resolve("eval_cmrc2018_zh/sample.jsonl")):
+        for p in row.get("paragraphs", [row]):
+            docs.append((row["id"], "cmrc2018", p["context"]))
+            queries.extend((qa["question"], row["id"]) for qa in p["qas"])
     return docs, queries[:limit] if limit else queries
 
 

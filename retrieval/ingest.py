@@ -75,8 +75,8 @@ def clean(rows: list[dict], fmt: str, workdir: str | Path) -> tuple[list[tuple[s
     workdir.mkdir(parents=True, exist_ok=True)
     with open(workdir / "input.jsonl", "w", encoding="utf-8") as f:
         for row in rows:
-            f.write(json.dumps({k: v for k, v in row.items() if k != "source"} | {"doc_source": row["source"]},
-                               ensure_ascii=False) + "\n")
+            # the source is the upload's own field, not the pipeline's: it comes back through by_id below
+            f.write(json.dumps({k: v for k, v in row.items() if k != "source"}, ensure_ascii=False) + "\n")
     sources = {UPLOAD_SOURCE: {"lang": "und", "category": "web", "files": [str((workdir / "input.jsonl").resolve())],
                                "format": fmt}}
     (workdir / "sources.yaml").write_text(json.dumps(sources), encoding="utf-8")
