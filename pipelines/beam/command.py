@@ -21,7 +21,8 @@ import apache_beam as beam
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions, TestOptions
 
-from pipelines.beam import storage
+from pipelines.beam import storage, warm_workers
+from pipelines.beam.local_runner import WarmWorkerRunner
 from pipelines.beam.memory import tune_allocator
 from pipelines.core import counters as C
 from pipelines.core.readers import match
@@ -93,10 +94,15 @@ class Command:
         logging.getLogger(f"pipelines.{self.name}").warning("%s: %s, rules %s, output %s, runner %s", self.name,
                                                             job.description, job.rules.path, output, runner)
         started, t0 = storage.now(), time.monotonic()
-        p = beam.Pipeline(options=options)
-        job.build(p, output, stats_path(output))
-        result = p.run()
-        result.wait_until_finish()
+        warm = warm_workers.take(self.name, beam_args)
+        try:
+            p = beam.Pipeline(runner=WarmWorkerRunner(warm.command) if warm else None, options=options)
+            job.build(p, output, stats_path(output))
+            result = p.run()
+            result.wait_until_finish()
+        finally:
+            if warm:
+                warm.close()
         if dry_run:
             return {"dry_run": True, "job": getattr(result, "job", None)}
         manifest = finish(self.name, job, output, options, started, time.monotonic() - t0)

@@ -15,8 +15,6 @@ import ctypes
 import ctypes.util
 import os
 
-import pyarrow as pa
-
 MALLOC_ENV = {"MALLOC_ARENA_MAX": "2", "MALLOC_TRIM_THRESHOLD_": str(4 << 20), "MALLOC_MMAP_THRESHOLD_": str(4 << 20)}
 _MALLOPT = {"MALLOC_TRIM_THRESHOLD_": -1, "MALLOC_MMAP_THRESHOLD_": -3, "MALLOC_ARENA_MAX": -8}   # mallopt parameters (malloc.h)
 
@@ -50,6 +48,8 @@ def tune_allocator() -> None:
 def release_memory() -> None:
     """Hands freed memory back to the system after a large unit of work: Arrow's pool and glibc
     keep it otherwise, and a worker's resident memory would keep the size of its largest unit."""
+    import pyarrow as pa              # here: this module is imported before everything else (warm_workers.py)
+
     pa.default_memory_pool().release_unused()
     if _LIBC is not None:
         _LIBC.malloc_trim(0)

@@ -24,8 +24,11 @@ _installed = False
 
 def _is_sdk_worker() -> bool:
     main = os.path.basename(sys.argv[0]) if sys.argv and sys.argv[0] else ""
-    return ("CONTROL_API_SERVICE_DESCRIPTOR" in os.environ and main.startswith("sdk_worker_main")
-            and not os.environ.get("COVERAGE_PROCESS_START"))
+    return "CONTROL_API_SERVICE_DESCRIPTOR" in os.environ and main.startswith("sdk_worker_main") and not _coverage()
+
+
+def _coverage() -> bool:
+    return bool(os.environ.get("COVERAGE_PROCESS_START"))
 
 
 def exit_promptly_at_shutdown() -> None:
@@ -38,7 +41,14 @@ def exit_promptly_at_shutdown() -> None:
 
 
 def _exit_now() -> None:
-    code = 1 if getattr(sys, "last_value", None) is not None else 0    # an unhandled exception ended the worker
+    exit_now(1 if getattr(sys, "last_value", None) is not None else 0)   # an unhandled exception ended the worker
+
+
+def exit_now(code: int) -> None:
+    """Exits this worker process with `code`, logs and output flushed, without teardown (returns
+    under coverage, which saves its data at exit)."""
+    if _coverage():
+        return
     logging.shutdown()
     for stream in (sys.stdout, sys.stderr):
         try:

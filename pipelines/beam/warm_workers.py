@@ -1,0 +1,104 @@
+"""Warm SDK workers for the local runner's multi-process mode, started before the driver imports.
+
+With ``--direct_running_mode=multi_processing`` Beam's local runner starts its worker processes
+only once the pipeline runs, after the driver's own imports (~1.7 s), and each then spends ~1.5 s
+importing Beam and the pipeline's modules: on two cores ~3 s of every run in which no record
+moves. A command's entry point calls :func:`start_early` first thing, before importing Beam, so
+the workers import beside the driver; the runner is then given a worker command
+(pipelines/beam/worker_launcher.py) that hands each worker's job to one of them
+(pipelines/beam/warm_worker_main.py). A launcher finding no warm worker starts an ordinary one,
+so a run never depends on them. Workers the run does not use exit when the driver closes them or
+goes. Standard library only (and memory.py): this module is imported before everything else.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import shlex
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from pipelines.beam.memory import tune_allocator
+
+LAUNCHER = Path(__file__).with_name("worker_launcher.py")
+LOCAL_RUNNERS = ("FnApiRunner",)            # the runner Command defaults to (pipelines/beam/command.py)
+
+_early: WarmWorkers | None = None
+
+
+def wanted(beam_args: list[str]) -> int:
+    """How many warm workers a run with these Beam options uses: direct_num_workers (0: one per
+    core) for the local runner in multi-process mode, else none."""
+    parser = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
+    parser.add_argument("--runner", default="FnApiRunner")
+    parser.add_argument("--direct_running_mode", default="in_memory")
+    parser.add_argument("--direct_num_workers", type=int, default=1)
+    parser.add_argument("--dry_run")
+    try:
+        args, _ = parser.parse_known_args(beam_args)
+    except SystemExit:                       # a malformed value: Beam's own parser reports it
+        return 0
+    if (args.runner.rsplit(".", 1)[-1] not in LOCAL_RUNNERS or args.direct_running_mode != "multi_processing"
+            or args.dry_run is not None):
+        return 0
+    return args.direct_num_workers if args.direct_num_workers > 0 else (os.cpu_count() or 1)
+
+
+class WarmWorkers:
+    """n warm worker processes (one started, forked into n once imported) sharing one listening
+    socket; `command` is the runner's worker command."""
+
+    def __init__(self, n: int, command: str, beam_args: list[str]):
+        self.command_name, self.beam_args = command, list(beam_args)
+        self._dir = tempfile.mkdtemp(prefix="beam-warm-")
+        path = os.path.join(self._dir, "jobs")
+        listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        listener.bind(path)
+        listener.listen(n)
+        tune_allocator()                                    # its settings reach the workers through the environment
+        self.n = n
+        self._proc = subprocess.Popen([sys.executable, "-m", "pipelines.beam.warm_worker_main", str(listener.fileno()),
+                                       str(n), f"pipelines.{command}.run"], stdin=subprocess.PIPE, pass_fds=(listener.fileno(),))
+        listener.close()              # held by the workers only: once all took a job or died, launchers start cold ones
+        self.command = " ".join(shlex.quote(a) for a in (sys.executable, "-I", "-S", str(LAUNCHER), path))
+
+    def close(self) -> None:
+        """Workers that took no job exit (their stdin closes); those that did have finished."""
+        try:
+            self._proc.stdin.close()
+        except OSError:
+            pass
+        try:
+            self._proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self._proc.kill()
+            self._proc.wait()
+        shutil.rmtree(self._dir, ignore_errors=True)
+
+
+def start_early(command: str, argv: list[str]) -> None:
+    """The entry point of `python -m pipelines.<command>`, before its imports: starts the warm
+    workers its run will use (none for --help, another runner or mode), each importing the
+    command's graph (pipelines/<command>/run.py); :func:`take` hands them to the run."""
+    global _early
+    if not {"-h", "--help"} & set(argv) and (n := wanted(argv)):
+        _early = WarmWorkers(n, command, argv)
+
+
+def take(command: str, beam_args: list[str]) -> WarmWorkers | None:
+    """The warm workers for a run of `command` with these Beam options: those started early for
+    it if any (a run in-process starts its own here), else none."""
+    global _early
+    early, _early = _early, None
+    n = wanted(beam_args)
+    if early is not None and (not n or early.n != n or early.command_name != command
+                              or not set(beam_args) <= set(early.beam_args)):
+        early.close()
+        early = None
+    if early is None and n:
+        early = WarmWorkers(n, command, beam_args)
+    return early

@@ -1,0 +1,105 @@
+"""The local runner's worker processes start warm (pipelines/beam/warm_workers.py): a two-worker run
+uses them and leaves no process behind; without them (none left, one that died) a run still
+completes on ordinary workers; a worker's failure fails the run; unused ones go with the driver."""
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import apache_beam as beam
+import psutil
+import pytest
+from apache_beam.options.pipeline_options import PipelineOptions
+
+from pipelines.beam import warm_workers
+from pipelines.beam.local_runner import WarmWorkerRunner
+from tests.conftest import REPO
+
+SAMPLE = REPO / "pipelines" / "samples" / "pretrain" / "sources.yaml"
+TWO_WORKERS = ["--direct_running_mode=multi_processing", "--direct_num_workers=2"]
+
+
+def _descendants_while_running(cmd: list[str]) -> tuple[int, dict[int, str]]:
+    """Runs cmd; the command lines of every process seen under it while it ran, by pid."""
+    proc = psutil.Popen(cmd, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    seen = {}
+    while proc.poll() is None:
+        for child in proc.children(recursive=True):
+            try:
+                seen.setdefault(child.pid, " ".join(child.cmdline()))
+            except psutil.Error:
+                pass
+        time.sleep(0.05)
+    return proc.returncode, seen
+
+
+def test_a_two_worker_run_uses_warm_workers_and_leaves_no_process_behind(tmp_path):
+    code, seen = _descendants_while_running([sys.executable, "-m", "pipelines.pretrain", "--sources", str(SAMPLE),
+                                             "--output", str(tmp_path / "out"), *TWO_WORKERS])
+    assert code == 0
+    commands = list(seen.values())
+    assert any("warm_worker_main" in c for c in commands)
+    assert any("worker_launcher.py" in c for c in commands)
+    assert not any("sdk_worker_main" in c for c in commands)          # no worker started cold
+    time.sleep(0.5)
+    assert not [pid for pid in seen if psutil.pid_exists(pid) and psutil.Process(pid).status() != psutil.STATUS_ZOMBIE]
+
+
+def _run_upper(runner, out):
+    options = PipelineOptions(TWO_WORKERS)
+    with beam.Pipeline(runner=runner, options=options) as p:
+        (p | beam.Create(["a", "b", "c", "d"]) | beam.Map(str.upper)
+         | beam.io.WriteToText(str(out / "part"), shard_name_template=""))
+    return sorted((out / "part").read_text().split())
+
+
+def test_without_warm_workers_a_run_starts_ordinary_ones(tmp_path):
+    pool = warm_workers.WarmWorkers(2, "no_such_command", [])     # its import fails: the warm process exits
+    try:
+        pool._proc.wait(timeout=60)
+        assert _run_upper(WarmWorkerRunner(pool.command), tmp_path) == ["A", "B", "C", "D"]
+    finally:
+        pool.close()
+
+
+def test_a_warm_worker_failure_fails_the_run(tmp_path):
+    pool = warm_workers.WarmWorkers(2, "pretrain", [])
+    try:
+        with pytest.raises(Exception, match="invalid literal for int"):
+            with beam.Pipeline(runner=WarmWorkerRunner(pool.command), options=PipelineOptions(TWO_WORKERS)) as p:
+                p | beam.Create(["1", "x"]) | beam.Map(int)
+    finally:
+        pool.close()
+
+
+def test_unused_warm_workers_exit_with_the_driver(tmp_path):
+    driver = subprocess.Popen([sys.executable, "-c", "import sys, time\n"
+                               "from pipelines.beam.warm_workers import start_early\n"
+                               f"start_early('pretrain', {TWO_WORKERS!r})\n"
+                               "print('started', flush=True)\n"
+                               "time.sleep(600)\n"], cwd=REPO, stdout=subprocess.PIPE, text=True)
+    try:
+        assert driver.stdout.readline().strip() == "started"
+        deadline = time.monotonic() + 60
+        workers = []
+        while len(workers) < 2 and time.monotonic() < deadline:      # the first, then its fork once imported
+            workers = psutil.Process(driver.pid).children(recursive=True)
+            time.sleep(0.1)
+        assert len(workers) == 2
+    finally:
+        driver.send_signal(signal.SIGKILL)
+        driver.wait()
+    gone, alive = psutil.wait_procs(workers, timeout=30)
+    assert not alive
+
+
+@pytest.mark.parametrize("argv,expected", [
+    (TWO_WORKERS, 2),
+    (["--direct_running_mode=multi_processing", "--direct_num_workers=0"], os.cpu_count()),
+    (["--direct_num_workers=2"], 0),                                   # in-memory: one process
+    ([*TWO_WORKERS, "--runner=apache_beam.runners.dask.dask_runner.DaskRunner"], 0),
+    ([*TWO_WORKERS, "--dry_run=true"], 0),
+])
+def test_warm_workers_only_for_the_local_multi_process_mode(argv, expected):
+    assert warm_workers.wanted(argv) == expected
