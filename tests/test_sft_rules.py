@@ -234,6 +234,21 @@ def test_language_mismatch(cleaner):
         assert rej is None, (instr, rej)
 
 
+def test_language_mismatch_in_bulk_decides_each_record_as_alone(cleaner):
+    step = next(s for s in cleaner.chain.steps if s.name == "language_mismatch")
+    en = "An atom consists of a nucleus of protons and neutrons surrounded by electrons."
+    zh = "原子由原子核和围绕原子核运动的电子组成，原子核由质子和中子构成，电子带负电荷。"
+    pairs = [("描述一个原子的结构。", en), ("Please describe the structure of an atom in a few sentences.", zh), ("描述一个原子的结构。", zh), ("Describe an atom.", en),
+             ("Go", zh), ("写一个函数计算阶乘。", "def fact(n):\n    return 1 if n < 2 else n * fact(n - 1)"),
+             ("美国的首都是哪里？", "Washington, D.C."), ("日本語で書いてください。", en)]
+    alone = [step.apply_batch([rec(instruction=i, output=o, lang="en")])[0] for i, o in pairs]
+    together = step.apply_batch([rec(instruction=i, output=o, lang="en") for i, o in pairs])
+    verdict = [getattr(r, "reason", "kept") for r in alone]
+    assert verdict == [getattr(r, "reason", "kept") for r in together]
+    assert verdict[:5] == ["instruction is zh, output is en", "instruction is en, output is zh", "kept", "kept",
+                           "instruction is en, output is zh"]
+
+
 def test_unknown_lang_uses_record_lang_for_short_instructions(cleaner):
     long_zh = "原子由原子核和围绕原子核运动的电子组成，原子核由质子和中子构成，电子带负电荷。"
     _, rej, _ = cleaner.clean(rec(instruction="Go", lang="en", output=long_zh))

@@ -175,6 +175,44 @@ def test_rules_are_one_rule_with_named_thresholds():
     assert mostly_han(ZH_WITH_PYTHON, 0.2) and not mostly_han(ZH_WITH_PYTHON, 0.5)
 
 
+def test_a_batch_of_texts_is_decided_as_each_text_alone():
+    texts = [ZH, JA, EN, ZH_WITH_PYTHON, "", "12345", "Le comité a approuvé le budget.", "ab\ud800cd", "很快，好吃"]
+    for rule in (CLEANER, TAXONOMY, DENSE_SCRIPT, LangRule(0.5, 0.02, 0.95)):
+        asked_alone, asked_together = [], []
+
+        def identify(asked):
+            return lambda text: asked.append(text) or (("en", 0.9) if text.isascii() else ("fr", 0.9))
+        alone = [rule.decide(t, identify(asked_alone)) for t in texts]
+        assert rule.decide_many(texts, identify(asked_together)) == alone
+        assert asked_together == asked_alone                       # the model asked about the same texts only
+
+
+def _only_repeats_by_definition(source, text, share, ratio):
+    fs, ft = compact(source), compact(text)             # the SFT comparisons' fold
+    if not fs or not ft:
+        return False
+    if fs == ft:
+        return True
+    if len(ft) < ratio * len(fs) or len(ft) < 4:
+        return False
+    bs = {fs[i:i + 2] for i in range(len(fs) - 1)} if len(fs) > 1 else {fs}
+    bt = {ft[i:i + 2] for i in range(len(ft) - 1)}
+    return len(bt - bs) <= share * len(bt)
+
+
+def test_only_repeats_decides_early_as_the_definition_does():
+    rng, alphabet, verdicts = random.Random(7), "ab c的了", []
+    for _ in range(20000):
+        a = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 20)))
+        b = (a * rng.randint(1, 3) + "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 3))) if rng.random() < 0.5
+             else "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 30))))
+        for share in (0.0, 0.05, 0.3, 1.0):
+            verdict = only_repeats(a, b, share, 0.8)
+            assert verdict == _only_repeats_by_definition(a, b, share, 0.8), (a, b, share)
+            verdicts.append(verdict)
+    assert 0.1 < sum(verdicts) / len(verdicts) < 0.9                 # both answers well represented
+
+
 def test_fold_and_language_are_pure_and_load_no_model():
     code = ("import sys; sys.modules['apache_beam'] = None; sys.modules['fasttext'] = None; "
             "import pipelines.text.fold, pipelines.text.language, pipelines.sft.taxonomy")

@@ -64,7 +64,7 @@ class WarmWorkers:
         self._proc = subprocess.Popen([sys.executable, "-m", "pipelines.beam.warm_worker_main", str(listener.fileno()),
                                        str(n), f"pipelines.{command}.run"], stdin=subprocess.PIPE, pass_fds=(listener.fileno(),))
         listener.close()              # held by the workers only: once all took a job or died, launchers start cold ones
-        self.command = " ".join(shlex.quote(a) for a in (sys.executable, "-I", "-S", str(LAUNCHER), path))
+        self.command = "exec " + " ".join(shlex.quote(a) for a in (sys.executable, "-I", "-S", str(LAUNCHER), path))
 
     def close(self) -> None:
         """Workers that took no job exit (their stdin closes); those that did have finished."""

@@ -118,7 +118,19 @@ def only_repeats(source: str, text: str, max_new_share: float, min_length_ratio:
         return True
     if len(ft) < min_length_ratio * len(fs) or len(ft) < 4:
         return False
-    bs, bt = _bigrams(fs), _bigrams(ft)
+    bs = _bigrams(fs)
+    # With k of text's distinct bigrams in source (k <= |bs|) and n new, the test n <= share * (n + k)
+    # needs n <= share / (1 - share) * |bs|: a text that adds more new bigrams than that is decided
+    # as soon as they are seen (unrelated outputs, after a few characters) instead of in full.
+    if max_new_share < 1:
+        limit, new = max_new_share / (1 - max_new_share) * len(bs), set()
+        for i in range(len(ft) - 1):
+            gram = ft[i:i + 2]
+            if gram not in bs:
+                new.add(gram)
+                if len(new) > limit:
+                    return False
+    bt = _bigrams(ft)
     return len(bt - bs) <= max_new_share * len(bt)
 
 

@@ -15,7 +15,7 @@ from pipelines.steps.decontam import RULE, Decontaminate
 from pipelines.steps.sft_clean import RAW, rule_params
 from pipelines.text.chinese import HAN
 from pipelines.text.contamination import ContaminationConfig, ContaminationIndex
-from pipelines.text.language import CLEANER, DENSE_SCRIPT, LangRule, letter_count, mostly_han
+from pipelines.text.language import CLEANER, DENSE_SCRIPT, LangRule, letter_count, script_counts
 
 CODE_FENCE = "```"
 _MD_IMAGE = re.compile(r"\A(?:\s*!\[[^\]]*\]\([^)]*\)\s*)+\Z")
@@ -207,15 +207,34 @@ class LanguageMismatch(SftFilter):
                                 en_min_score=p.get("min_score_en", CLEANER.en_min_score))
 
     def apply(self, rec: dict):
+        return self.apply_batch([rec])[0]
+
+    def apply_batch(self, records: list[dict]):
+        # The script counts of every output and instruction at once; most records end at them.
+        p = self.params
+        n = len(records)
+        letters, han, kana = (a.tolist() for a in script_counts([r["output"] for r in records] + [r["instruction"] for r in records]))
+        min_output, min_instruction = p.get("min_output_letters", 20), p.get("min_instruction_letters", 4)
+        han_zh = p.get("min_han_share_zh", 0.5)
+
+        def mostly(i):              # mostly_han(text, han_zh) from the counts
+            return letters[i] > 0 and han[i] >= han_zh * letters[i] and not kana[i]
+
+        results = []
+        for i, rec in enumerate(records):
+            if letters[i] < min_output or CODE_FENCE in rec["output"]:
+                results.append(rec)
+            # When both texts are in the same script (both mostly Han, or both without Han) there is
+            # nothing to decide, and the language identifier is not needed.
+            elif letters[n + i] >= min_instruction and mostly(i) == mostly(n + i):
+                results.append(rec)
+            else:
+                results.append(self._decide(rec))
+        return results
+
+    def _decide(self, rec: dict):
         p = self.params
         out, instr = rec["output"], rec["instruction"]
-        if letter_count(out) < p.get("min_output_letters", 20) or CODE_FENCE in out:
-            return rec
-        # When both texts are in the same script (both mostly Han, or both without Han) there is
-        # nothing to decide, and the language identifier is not needed.
-        han_zh = p.get("min_han_share_zh", 0.5)
-        if letter_count(instr) >= p.get("min_instruction_letters", 4) and mostly_han(out, han_zh) == mostly_han(instr, han_zh):
-            return rec
         if looks_like_code(out, p.get("max_code_share", 0.25)):
             return rec
         ctx = (instr + "\n" + rec["input"]).lower()

@@ -34,11 +34,22 @@ class Label(Step):
         self.taxonomy, self.source_langs, self.source_labels, self.identify = taxonomy, source_langs, source_labels, identify
 
     def apply(self, rec: dict):
-        source = rec.get("source") or ""
-        rec["lang"] = self.source_langs.get(source) or CLEANER.decide(rec["instruction"] + "\n" + rec["output"], self.identify) or None
-        label = self.taxonomy.classify(rec["instruction"], rec.get("input") or "", rec["lang"], self.source_labels.get(source))
-        rec["category"], rec["subcategory"], rec["label_source"] = label.category, label.subcategory, label.how
-        return rec
+        return self.apply_batch([rec])[0]
+
+    def apply_batch(self, records: list[dict]):
+        # The language of the records whose source does not say it: script counts for the batch at once.
+        open_ = [r for r in records if not self.source_langs.get(r.get("source") or "")]
+        decided = dict(zip(map(id, open_), CLEANER.decide_many([r["instruction"] + "\n" + r["output"] for r in open_],
+                                                               self.identify)))
+        labels = []
+        for rec in records:
+            source = rec.get("source") or ""
+            lang = self.source_langs.get(source) or decided[id(rec)] or None
+            labels.append((lang, self.taxonomy.classify(rec["instruction"], rec.get("input") or "", lang,
+                                                        self.source_labels.get(source))))
+        for rec, (lang, label) in zip(records, labels):      # written last: a failed batch is retried record by record
+            rec["lang"], rec["category"], rec["subcategory"], rec["label_source"] = lang, label.category, label.subcategory, label.how
+        return records
 
     def counts(self, rec: dict, flags):
         return [C.lang(rec["lang"] or "unknown"), C.source(rec.get("source") or "", "cleaned"),

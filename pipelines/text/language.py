@@ -101,16 +101,32 @@ class LangRule:
     def decide(self, text: str, identify: Identify | None = None) -> str:
         """"zh", "en", or "" (undecided; only a rule with en_max_han_share says that)."""
         letters = letter_count(text)
+        if not letters:
+            return self.by_script(0, 0, False)
+        return self._with_model(self.by_script(letters, han_count(text), has_kana(text)), text, identify)
+
+    def decide_many(self, texts: Sequence[str], identify: Identify | None = None) -> list[str]:
+        """``decide`` of each text, the script counts of the whole batch at once (script_counts)."""
+        letters, han, kana = (a.tolist() for a in script_counts(texts))
+        return [self._with_model(self.by_script(n, h, k > 0), text, identify)
+                for text, n, h, k in zip(texts, letters, han, kana)]
+
+    def by_script(self, letters: int, han: int, kana: bool) -> str | None:
+        """The verdict from a text's counts: "zh", "en", "" or None (the model must say whether it is "en")."""
         two_way = self.en_max_han_share is None
         if not letters:
             return "en" if two_way else ""
-        han = han_count(text)
-        if han >= self.zh_min_han_share * letters and not (self.kana_blocks_zh and has_kana(text)):
+        if han >= self.zh_min_han_share * letters and not (self.kana_blocks_zh and kana):
             return "zh"
         if two_way:
             return "en"
         if han > self.en_max_han_share * letters:
             return ""
+        return None
+
+    def _with_model(self, verdict: str | None, text: str, identify: Identify | None) -> str:
+        if verdict is not None:
+            return verdict
         if identify is None:
             raise ValueError("this rule needs a language identifier for English")
         lang, score = identify(text)
