@@ -1,6 +1,6 @@
 """Benchmark of the SFT pipeline on the labelled corpus of shared/bench/make_corpus.py --kind sft.
 
-    python -m bench.sft_bench [--seed 1]
+    python -m bench.sft_bench [--seed 1] [--baseline REV] [--repeat 3]
 
 Runs, in one invocation so the figures are comparable on a noisy machine:
   baseline   the SFT per-record stages (adapters, rules, taxonomy) in a plain Python
@@ -10,7 +10,11 @@ Runs, in one invocation so the figures are comparable on a noisy machine:
 with the sensitive-word filter pointed at the LDNOOBW lists in ../shared/data (as
 issue 5 asks), and reports records/s and peak memory (summed RSS of the process tree)
 as ratios to the baseline, then the acceptance figures of bench/sft_accuracy.py on the
-beam x2 output. Results go to bench/results/sft_bench.json.
+beam x2 output. With --baseline REV (a commit before a performance change) REV's plain loop
+and two-worker run go beside this tree's, from a git worktree with REV's own sft.yaml (the
+same LDNOOBW additions), in --repeat interleaved rounds (REV's run, then this tree's); the
+medians are reported, with the speed-ups: wall seconds, and the per-record stages' own
+seconds of the plain loops. Results go to bench/results/sft_bench.json.
 """
 from __future__ import annotations
 
@@ -25,7 +29,7 @@ from pathlib import Path
 
 import yaml
 
-from bench.pretrain_bench import LDNOOBW, MAKE_CORPUS, REPO, RESULTS, measure
+from bench.pretrain_bench import LDNOOBW, MAKE_CORPUS, REPO, RESULTS, checkout, measure, repeated
 from bench.sft_accuracy import evaluate
 from pipelines.core import counters as C
 from pipelines.core.readers import match, plan_splits, read_split
@@ -64,16 +68,16 @@ def ldnoobw_lists(base: Path = SFT_RULES.parent) -> list[dict]:
              "min_term_chars": 2 if lang == "zh" else 4, "action": "drop"} for lang in ("zh", "en")]
 
 
-def sft_rules_variant(out_dir: Path = RESULTS) -> Path:
-    """cleaning_rules/sft.yaml with its file references made absolute and the LDNOOBW lists
-    added to the sensitive-word rule (with the allow-words above), as issue 5 asks."""
-    base = SFT_RULES.parent
-    rules = with_absolute_paths(load_sft_rules(SFT_RULES), base)
+def sft_rules_variant(out_dir: Path = RESULTS, tree: Path = REPO) -> Path:
+    """`tree`'s cleaning_rules/sft.yaml with its file references made absolute and the LDNOOBW
+    lists added to the sensitive-word rule (with the allow-words above), as issue 5 asks."""
+    base = tree / SFT_RULES.relative_to(REPO).parent
+    rules = with_absolute_paths(load_sft_rules(base / SFT_RULES.name), base)
     sensitive = next(r for r in rules["filters"] if r["id"] == "sensitive_words")["parameters"]
     sensitive["extra_lists"] = ldnoobw_lists(base)
     sensitive["source_allow_words"] = {"medical_qa_zh": MEDICAL_ALLOW}
     out_dir.mkdir(parents=True, exist_ok=True)
-    path = out_dir / "sft-rules-ldnoobw.yaml"
+    path = out_dir / ("sft-rules-ldnoobw.yaml" if tree == REPO else f"sft-rules-ldnoobw-{tree.name}.yaml")
     path.write_text(yaml.safe_dump(rules, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return path
 
@@ -94,29 +98,36 @@ def plain_loop(sources_path: str, rules_path: str) -> dict:
             "stage_seconds": {k: round(v, 3) for k, v in processor.seconds.items()}}
 
 
-def run_config(name: str, corpus: Path, rules: Path) -> dict:
-    out = RESULTS / f"sft-out-{name.replace(' ', '')}"
+def run_config(name: str, corpus: Path, rules: Path, tree: Path = REPO) -> dict:
+    out = RESULTS / f"sft-out-{name.replace(' ', '').replace('@', '-')}"
     shutil.rmtree(out, ignore_errors=True)
     src = str(corpus / "sources.json")
-    if name == "baseline":
+    if name.startswith("baseline"):
         cmd = [sys.executable, "-m", "bench.sft_bench", "--plain", src, str(rules)]
     else:
-        workers = "2" if name == "beam x2" else "1"
+        workers = "2" if name.startswith("beam x2") else "1"
         mode = "multi_processing" if workers == "2" else "in_memory"
         cmd = [sys.executable, "-m", "pipelines.sft", "--sources", src, "--output", str(out), "--rules", str(rules),
                f"--direct_running_mode={mode}", f"--direct_num_workers={workers}"]
-    m = measure(cmd)
+    m = measure(cmd, tree=tree)
     lines = sum(1 for _ in open(corpus / "truth.jsonl", encoding="utf-8"))
     m.update(records_per_s=round(lines / m["seconds"], 1), output=str(out))
-    print(f"  {name:<9} {m['seconds']:7.1f} s  {m['records_per_s']:8.0f} records/s  peak {m['peak_mb']:7.0f} MB", flush=True)
+    if name.startswith("baseline"):                  # the per-record stages' own seconds, process start and rules aside
+        m["stage_seconds_total"] = json.loads(m["log"].strip().splitlines()[-1])["seconds"]
+    print(f"  {name:<20} {m['seconds']:7.1f} s  {m['records_per_s']:8.0f} records/s  peak {m['peak_mb']:7.0f} MB", flush=True)
     return m
 
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--baseline", metavar="REV", help="also run git revision REV's plain loop and two-worker run "
+                    "(from a worktree under bench/results/), side by side with this tree's")
+    ap.add_argument("--repeat", type=int, default=3, help="rounds of the runs compared with the baseline (default 3)")
     ap.add_argument("--plain", nargs=2, metavar=("SOURCES", "RULES"), help=argparse.SUPPRESS)
     a = ap.parse_args(argv)
+    if a.repeat < 1:
+        ap.error("--repeat must be at least 1")
     if a.plain:
         print(json.dumps(plain_loop(*a.plain)))
         return 0
@@ -126,12 +137,35 @@ def main(argv=None) -> int:
     corpus, rules = build_sft_corpus(a.seed), sft_rules_variant()
     report: dict = {"corpus": str(corpus), "runs": {}}
     print(f"corpus {corpus.name}:")
-    for name in ("baseline", "beam x1", "beam x2"):
-        report["runs"][name] = run_config(name, corpus, rules)
+    compared = ("baseline", "beam x2")
+    if a.baseline:
+        tree = checkout(a.baseline)
+        old_rules = sft_rules_variant(tree=tree)
+        report["baseline_revision"] = a.baseline
+        measured: dict[str, list] = {}
+        for _ in range(a.repeat):
+            for name in compared:
+                for label, where, r in ((f"{name} @{a.baseline}", tree, old_rules), (name, REPO, rules)):
+                    measured.setdefault(label, []).append(run_config(label, corpus, r, where))
+        report["runs"] = {label: repeated(runs) for label, runs in measured.items()}
+        report["runs"]["beam x1"] = run_config("beam x1", corpus, rules)
+        old = {n: report["runs"][f"{n} @{a.baseline}"] for n in compared}
+        new = {n: report["runs"][n] for n in compared}
+        report["speedup_vs_baseline"] = {
+            "plain loop": round(old["baseline"]["seconds"] / new["baseline"]["seconds"], 3),
+            "per-record stages": round(old["baseline"]["stage_seconds_total"] / new["baseline"]["stage_seconds_total"], 3),
+            "beam x2": round(old["beam x2"]["seconds"] / new["beam x2"]["seconds"], 3)}
+        report["beam_x2_to_plain_loop"] = {"baseline": round(old["baseline"]["seconds"] / old["beam x2"]["seconds"], 3),
+                                           "now": round(new["baseline"]["seconds"] / new["beam x2"]["seconds"], 3)}
+        print(json.dumps({k: report[k] for k in ("speedup_vs_baseline", "beam_x2_to_plain_loop")}, indent=1))
+    else:
+        for name in ("baseline", "beam x1", "beam x2"):
+            report["runs"][name] = run_config(name, corpus, rules)
+    report["runs"] = {k: {f: v for f, v in r.items() if f != "log" or not a.baseline} for k, r in report["runs"].items()}
     base = report["runs"]["baseline"]
     report["ratios_to_baseline"] = {n: {"throughput": round(base["seconds"] / r["seconds"], 3),
                                         "peak_memory": round(r["peak_mb"] / base["peak_mb"], 3)}
-                                    for n, r in report["runs"].items() if n != "baseline"}
+                                    for n, r in report["runs"].items() if n in ("beam x1", "beam x2")}
     output = Path(report["runs"]["beam x2"]["output"])
     report["pipeline_seconds"] = json.loads((output / "manifest.json").read_text(encoding="utf-8"))["seconds"]
     report["accuracy"] = evaluate(corpus, output, rules)

@@ -134,6 +134,13 @@ def test_accumulator_pickles_small_and_widens():
     assert pickle.loads(pickle.dumps(acc)) == acc
     full = DocumentFrequencies(np.arange(1, 1001, dtype=np.int32), 1000)
     assert pickle.loads(pickle.dumps(full)) == full
+    # A table mostly filled, as the global one of a real corpus is: compressed, and still writable.
+    counts = np.random.default_rng(1).geometric(0.3, 1 << 20).astype(np.int32)
+    filled = DocumentFrequencies(counts, 10**6)
+    packed = pickle.dumps(filled)
+    assert len(packed) < counts.nbytes / 3
+    again = pickle.loads(packed)
+    assert again == filled and again.merge(again, filled).df[0] == 2 * counts[0]
     assert pickle.loads(pickle.dumps(DocumentFrequencies.empty(NB))) == DocumentFrequencies.empty(NB)
     big = DocumentFrequencies.empty(4).add(np.array([1], np.uint32), np.array([2**31]), 2**31)
     assert big.df.dtype == np.int64 and big.df[1] == 2**31

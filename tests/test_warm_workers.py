@@ -5,6 +5,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 
 import apache_beam as beam
@@ -103,3 +104,11 @@ def test_unused_warm_workers_exit_with_the_driver(tmp_path):
 ])
 def test_warm_workers_only_for_the_local_multi_process_mode(argv, expected):
     assert warm_workers.wanted(argv) == expected
+
+
+def test_where_no_socket_can_be_made_the_run_has_no_warm_workers(tmp_path, monkeypatch):
+    deep = tmp_path / ("d" * 60) / ("e" * 60)                  # longer than a Unix socket path may be
+    deep.mkdir(parents=True)
+    monkeypatch.setattr(tempfile, "tempdir", str(deep))
+    assert warm_workers.take("pretrain", TWO_WORKERS) is None
+    assert not list(deep.iterdir())                               # nothing left behind

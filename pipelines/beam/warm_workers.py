@@ -57,8 +57,13 @@ class WarmWorkers:
         self._dir = tempfile.mkdtemp(prefix="beam-warm-")
         path = os.path.join(self._dir, "jobs")
         listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        listener.bind(path)
-        listener.listen(n)
+        try:
+            listener.bind(path)
+            listener.listen(n)
+        except OSError:
+            listener.close()
+            shutil.rmtree(self._dir, ignore_errors=True)
+            raise
         tune_allocator()                                    # its settings reach the workers through the environment
         self.n = n
         self._proc = subprocess.Popen([sys.executable, "-m", "pipelines.beam.warm_worker_main", str(listener.fileno()),
@@ -86,7 +91,7 @@ def start_early(command: str, argv: list[str]) -> None:
     command's graph (pipelines/<command>/run.py); :func:`take` hands them to the run."""
     global _early
     if not {"-h", "--help"} & set(argv) and (n := wanted(argv)):
-        _early = WarmWorkers(n, command, argv)
+        _early = _start(n, command, argv)
 
 
 def take(command: str, beam_args: list[str]) -> WarmWorkers | None:
@@ -100,5 +105,14 @@ def take(command: str, beam_args: list[str]) -> WarmWorkers | None:
         early.close()
         early = None
     if early is None and n:
-        early = WarmWorkers(n, command, beam_args)
+        early = _start(n, command, beam_args)
     return early
+
+
+def _start(n: int, command: str, beam_args: list[str]) -> WarmWorkers | None:
+    """WarmWorkers, or None where they cannot start (no Unix sockets, a temporary folder whose
+    path is too long for one): the runner then starts its workers the ordinary way."""
+    try:
+        return WarmWorkers(n, command, beam_args)
+    except (OSError, AttributeError):             # AttributeError: socket.AF_UNIX missing (Windows)
+        return None

@@ -64,6 +64,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
+import zlib
 from collections import Counter
 from dataclasses import dataclass
 from typing import Iterable, Sequence
@@ -361,7 +362,7 @@ class DocumentFrequencies:
     A Beam CombineFn accumulator: ``empty`` / ``add`` / ``merge``. ``add`` and ``merge``
     update the left operand in place and return it. The table is int32 (4 MiB for 2**20
     buckets) and widens to int64 once n_docs could overflow it. Pickles sparsely while
-    fewer than a quarter of the buckets are non-zero.
+    fewer than a quarter of the buckets are non-zero, else compressed.
     """
 
     __slots__ = ("df", "n_docs")
@@ -424,15 +425,23 @@ class DocumentFrequencies:
         nz = np.flatnonzero(self.df)
         if len(nz) * 4 < len(self.df):
             return ("sparse", len(self.df), str(self.df.dtype), nz.astype(np.uint32), self.df[nz], self.n_docs)
-        return ("dense", self.df, self.n_docs)
+        # Dense, compressed: mostly small counts, ~6x smaller at zlib's fastest level (~25 ms for
+        # 2**20 buckets). The global table travels to every shard of the TF-IDF stage; 4 MiB a copy
+        # was the largest thing in a run's memory at that stage.
+        return ("zdense", len(self.df), str(self.df.dtype), zlib.compress(self.df.tobytes(), 1), self.n_docs)
 
     def __setstate__(self, state):
         if state[0] == "sparse":
             _, n, dtype, nz, values, n_docs = state
             df = np.zeros(n, dtype)
             df[nz] = values
+        elif state[0] == "zdense":
+            _, n, dtype, packed, n_docs = state
+            df = np.frombuffer(zlib.decompress(packed), dtype).copy()     # writable: add and merge update it in place
+            if len(df) != n:
+                raise ValueError(f"document frequencies: {len(df)} buckets unpacked, {n} expected")
         else:
-            _, df, n_docs = state
+            raise ValueError(f"document frequencies: unknown pickled form {state[0]!r}")
         self.df, self.n_docs = df, n_docs
 
 
