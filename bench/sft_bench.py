@@ -7,11 +7,12 @@ Runs, in one invocation so the figures are comparable on a noisy machine:
              loop, no Beam and no dedupe (python -m bench.sft_bench --plain ...)
   beam x1    python -m pipelines.sft, local runner, one process
   beam x2    the same with two worker processes
+  beam x2 no dedupe  two workers, dedupe off: the same work as the plain loop
 with the sensitive-word filter pointed at the LDNOOBW lists in ../shared/data (as
 issue 5 asks), and reports records/s and peak memory (summed RSS of the process tree)
 as ratios to the baseline, then the acceptance figures of bench/sft_accuracy.py on the
 beam x2 output. With --baseline REV (a commit before a performance change) REV's plain loop
-and two-worker run go beside this tree's, from a git worktree with REV's own sft.yaml (the
+and two-worker runs go beside this tree's, from a git worktree with REV's own sft.yaml (the
 same LDNOOBW additions), in --repeat interleaved rounds (REV's run, then this tree's); the
 medians are reported, with the speed-ups: wall seconds, and the per-record stages' own
 seconds of the plain loops. Results go to bench/results/sft_bench.json.
@@ -68,16 +69,20 @@ def ldnoobw_lists(base: Path = SFT_RULES.parent) -> list[dict]:
              "min_term_chars": 2 if lang == "zh" else 4, "action": "drop"} for lang in ("zh", "en")]
 
 
-def sft_rules_variant(out_dir: Path = RESULTS, tree: Path = REPO) -> Path:
+def sft_rules_variant(out_dir: Path = RESULTS, tree: Path = REPO, dedupe: bool = True) -> Path:
     """`tree`'s cleaning_rules/sft.yaml with its file references made absolute and the LDNOOBW
-    lists added to the sensitive-word rule (with the allow-words above), as issue 5 asks."""
+    lists added to the sensitive-word rule (with the allow-words above), as issue 5 asks;
+    dedupe switched off unless `dedupe`."""
     base = tree / SFT_RULES.relative_to(REPO).parent
     rules = with_absolute_paths(load_sft_rules(base / SFT_RULES.name), base)
     sensitive = next(r for r in rules["filters"] if r["id"] == "sensitive_words")["parameters"]
     sensitive["extra_lists"] = ldnoobw_lists(base)
     sensitive["source_allow_words"] = {"medical_qa_zh": MEDICAL_ALLOW}
+    if not dedupe:
+        rules["dedupe"]["enabled"] = False
     out_dir.mkdir(parents=True, exist_ok=True)
-    path = out_dir / ("sft-rules-ldnoobw.yaml" if tree == REPO else f"sft-rules-ldnoobw-{tree.name}.yaml")
+    name = "sft-rules-ldnoobw" + ("" if dedupe else "-no-dedupe") + ("" if tree == REPO else f"-{tree.name}")
+    path = out_dir / f"{name}.yaml"
     path.write_text(yaml.safe_dump(rules, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return path
 
@@ -137,15 +142,17 @@ def main(argv=None) -> int:
     corpus, rules = build_sft_corpus(a.seed), sft_rules_variant()
     report: dict = {"corpus": str(corpus), "runs": {}}
     print(f"corpus {corpus.name}:")
-    compared = ("baseline", "beam x2")
+    compared = ("baseline", "beam x2", "beam x2 no dedupe")
+    plain = sft_rules_variant(dedupe=False)
     if a.baseline:
         tree = checkout(a.baseline)
-        old_rules = sft_rules_variant(tree=tree)
+        old_rules = {True: sft_rules_variant(tree=tree), False: sft_rules_variant(tree=tree, dedupe=False)}
         report["baseline_revision"] = a.baseline
         measured: dict[str, list] = {}
         for _ in range(a.repeat):
             for name in compared:
-                for label, where, r in ((f"{name} @{a.baseline}", tree, old_rules), (name, REPO, rules)):
+                dedupe = name == "beam x2"
+                for label, where, r in ((f"{name} @{a.baseline}", tree, old_rules[dedupe]), (name, REPO, rules if dedupe else plain)):
                     measured.setdefault(label, []).append(run_config(label, corpus, r, where))
         report["runs"] = {label: repeated(runs) for label, runs in measured.items()}
         report["runs"]["beam x1"] = run_config("beam x1", corpus, rules)
@@ -154,18 +161,19 @@ def main(argv=None) -> int:
         report["speedup_vs_baseline"] = {
             "plain loop": round(old["baseline"]["seconds"] / new["baseline"]["seconds"], 3),
             "per-record stages": round(old["baseline"]["stage_seconds_total"] / new["baseline"]["stage_seconds_total"], 3),
-            "beam x2": round(old["beam x2"]["seconds"] / new["beam x2"]["seconds"], 3)}
-        report["beam_x2_to_plain_loop"] = {"baseline": round(old["baseline"]["seconds"] / old["beam x2"]["seconds"], 3),
-                                           "now": round(new["baseline"]["seconds"] / new["beam x2"]["seconds"], 3)}
+            **{n: round(old[n]["seconds"] / new[n]["seconds"], 3) for n in compared[1:]}}
+        report["beam_x2_to_plain_loop"] = {
+            n: {"baseline": round(old["baseline"]["seconds"] / old[n]["seconds"], 3),
+                "now": round(new["baseline"]["seconds"] / new[n]["seconds"], 3)} for n in compared[1:]}
         print(json.dumps({k: report[k] for k in ("speedup_vs_baseline", "beam_x2_to_plain_loop")}, indent=1))
     else:
-        for name in ("baseline", "beam x1", "beam x2"):
-            report["runs"][name] = run_config(name, corpus, rules)
+        for name in ("baseline", "beam x1", "beam x2", "beam x2 no dedupe"):
+            report["runs"][name] = run_config(name, corpus, plain if name.endswith("no dedupe") else rules)
     report["runs"] = {k: {f: v for f, v in r.items() if f != "log" or not a.baseline} for k, r in report["runs"].items()}
     base = report["runs"]["baseline"]
     report["ratios_to_baseline"] = {n: {"throughput": round(base["seconds"] / r["seconds"], 3),
                                         "peak_memory": round(r["peak_mb"] / base["peak_mb"], 3)}
-                                    for n, r in report["runs"].items() if n in ("beam x1", "beam x2")}
+                                    for n, r in report["runs"].items() if n in ("beam x1", "beam x2", "beam x2 no dedupe")}
     output = Path(report["runs"]["beam x2"]["output"])
     report["pipeline_seconds"] = json.loads((output / "manifest.json").read_text(encoding="utf-8"))["seconds"]
     report["accuracy"] = evaluate(corpus, output, rules)
