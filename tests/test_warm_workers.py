@@ -3,10 +3,11 @@ uses them and leaves no process behind; without them (none left, one that died) 
 completes on ordinary workers; a worker's failure fails the run; unused ones go with the driver."""
 import os
 import signal
+import socket
 import subprocess
 import sys
-import tempfile
 import time
+import uuid
 
 import apache_beam as beam
 import psutil
@@ -106,9 +107,38 @@ def test_warm_workers_only_for_the_local_multi_process_mode(argv, expected):
     assert warm_workers.wanted(argv) == expected
 
 
-def test_where_no_socket_can_be_made_the_run_has_no_warm_workers(tmp_path, monkeypatch):
-    deep = tmp_path / ("d" * 60) / ("e" * 60)                  # longer than a Unix socket path may be
-    deep.mkdir(parents=True)
-    monkeypatch.setattr(tempfile, "tempdir", str(deep))
-    assert warm_workers.take("pretrain", TWO_WORKERS) is None
-    assert not list(deep.iterdir())                               # nothing left behind
+def test_where_no_socket_can_be_made_the_run_has_no_warm_workers(monkeypatch):
+    taken = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    name = f"beam-warm-{os.getpid()}-{uuid.UUID(int=1).hex}"
+    taken.bind("\0" + name)                                      # the address already in use
+    monkeypatch.setattr(warm_workers.uuid, "uuid4", lambda: uuid.UUID(int=1))
+    try:
+        assert warm_workers.take("pretrain", TWO_WORKERS) is None
+    finally:
+        taken.close()
+
+
+def test_a_run_that_ends_before_it_starts_leaves_no_process(tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "earlier.txt").write_text("an earlier run's file")          # without --overwrite: a usage error
+    code, seen = _descendants_while_running([sys.executable, "-m", "pipelines.pretrain", "--sources", str(SAMPLE),
+                                             "--output", str(out), *TWO_WORKERS])
+    assert code == 2
+    time.sleep(0.5)
+    assert not [pid for pid in seen if psutil.pid_exists(pid) and psutil.Process(pid).status() != psutil.STATUS_ZOMBIE]
+
+
+def test_a_warm_worker_gets_the_environment_of_the_run_not_of_its_start(tmp_path, monkeypatch):
+    pool = warm_workers.WarmWorkers(2, "pretrain", [])
+    monkeypatch.setenv("WARM_WORKER_PROBE", "set after the workers started")
+    try:
+        with beam.Pipeline(runner=WarmWorkerRunner(pool.command), options=PipelineOptions(TWO_WORKERS)) as p:
+            (p | beam.Create(["WARM_WORKER_PROBE"])
+             | beam.Map(lambda name: f"{os.environ.get(name, 'missing')}|{' '.join(psutil.Process().cmdline())}")
+             | beam.io.WriteToText(str(tmp_path / "env"), shard_name_template=""))
+    finally:
+        pool.close()
+    value, worker = (tmp_path / "env").read_text().strip().split("|")
+    assert "warm_worker_main" in worker                             # run by a warm worker, started before the variable
+    assert value == "set after the workers started"

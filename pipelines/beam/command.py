@@ -95,14 +95,16 @@ class Command:
                                                             job.description, job.rules.path, output, runner)
         started, t0 = storage.now(), time.monotonic()
         warm = warm_workers.take(self.name, beam_args)
+        finished = False
         try:
             p = beam.Pipeline(runner=WarmWorkerRunner(warm.command) if warm else None, options=options)
             job.build(p, output, stats_path(output))
             result = p.run()
             result.wait_until_finish()
+            finished = True
         finally:
             if warm:
-                warm.close()
+                warm.close(kill=not finished)
         if dry_run:
             return {"dry_run": True, "job": getattr(result, "job", None)}
         manifest = finish(self.name, job, output, options, started, time.monotonic() - t0)

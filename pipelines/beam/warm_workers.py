@@ -8,18 +8,22 @@ the workers import beside the driver; the runner is then given a worker command
 (pipelines/beam/worker_launcher.py) that hands each worker's job to one of them
 (pipelines/beam/warm_worker_main.py). A launcher finding no warm worker starts an ordinary one,
 so a run never depends on them. Workers the run does not use exit when the driver closes them or
-goes. Standard library only (and memory.py): this module is imported before everything else.
+goes. On Linux the socket lives in the abstract namespace: no file to remove after a killed run.
+Standard library only (and memory.py): this module is imported before everything else.
 """
 from __future__ import annotations
 
 import argparse
+import atexit
 import os
 import shlex
 import shutil
+import signal
 import socket
 import subprocess
 import sys
 import tempfile
+import uuid
 from pathlib import Path
 
 from pipelines.beam.memory import tune_allocator
@@ -53,36 +57,51 @@ class WarmWorkers:
     socket; `command` is the runner's worker command."""
 
     def __init__(self, n: int, command: str, beam_args: list[str]):
-        self.command_name, self.beam_args = command, list(beam_args)
-        self._dir = tempfile.mkdtemp(prefix="beam-warm-")
-        path = os.path.join(self._dir, "jobs")
+        self.command_name, self.beam_args, self.n = command, list(beam_args), n
+        self._dir = None
         listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
-            listener.bind(path)
+            if sys.platform.startswith("linux"):
+                name = f"@beam-warm-{os.getpid()}-{uuid.uuid4().hex}"
+                listener.bind("\0" + name[1:])
+            else:
+                self._dir = tempfile.mkdtemp(prefix="beam-warm-")
+                name = os.path.join(self._dir, "jobs")
+                listener.bind(name)
             listener.listen(n)
-        except OSError:
-            listener.close()
-            shutil.rmtree(self._dir, ignore_errors=True)
+            tune_allocator()                                # its settings reach the workers through the environment
+            # Its own process group: close() can stop it and the workers it forked at once.
+            self._proc = subprocess.Popen([sys.executable, "-m", "pipelines.beam.warm_worker_main", str(listener.fileno()),
+                                           str(n), f"pipelines.{command}.run"], stdin=subprocess.PIPE,
+                                          pass_fds=(listener.fileno(),), process_group=0)
+        except BaseException:
+            self._remove_socket()
             raise
-        tune_allocator()                                    # its settings reach the workers through the environment
-        self.n = n
-        self._proc = subprocess.Popen([sys.executable, "-m", "pipelines.beam.warm_worker_main", str(listener.fileno()),
-                                       str(n), f"pipelines.{command}.run"], stdin=subprocess.PIPE, pass_fds=(listener.fileno(),))
-        listener.close()              # held by the workers only: once all took a job or died, launchers start cold ones
-        self.command = "exec " + " ".join(shlex.quote(a) for a in (sys.executable, "-I", "-S", str(LAUNCHER), path))
+        finally:
+            listener.close()          # held by the workers only: once all took a job or died, launchers start cold ones
+        self.command = "exec " + " ".join(shlex.quote(a) for a in (sys.executable, "-I", "-S", str(LAUNCHER), name))
 
-    def close(self) -> None:
-        """Workers that took no job exit (their stdin closes); those that did have finished."""
+    def close(self, kill: bool = False) -> None:
+        """Workers that took no job exit (their stdin closes); those that did have finished. After a
+        short wait, or at once with `kill` (no job running: a run that failed or never started),
+        whatever is left of them is killed."""
         try:
             self._proc.stdin.close()
         except OSError:
             pass
         try:
-            self._proc.wait(timeout=10)
+            self._proc.wait(timeout=0 if kill else 5)     # the first reaps those it forked before it exits
         except subprocess.TimeoutExpired:
-            self._proc.kill()
+            try:
+                os.killpg(self._proc.pid, signal.SIGKILL)     # forked workers too (they share its group)
+            except (ProcessLookupError, PermissionError):
+                pass
             self._proc.wait()
-        shutil.rmtree(self._dir, ignore_errors=True)
+        self._remove_socket()
+
+    def _remove_socket(self) -> None:
+        if self._dir is not None:
+            shutil.rmtree(self._dir, ignore_errors=True)
 
 
 def start_early(command: str, argv: list[str]) -> None:
@@ -92,6 +111,12 @@ def start_early(command: str, argv: list[str]) -> None:
     global _early
     if not {"-h", "--help"} & set(argv) and (n := wanted(argv)):
         _early = _start(n, command, argv)
+        atexit.register(_close_unused)          # a command that ends before its run (a usage error)
+
+
+def _close_unused() -> None:
+    if _early is not None:
+        _early.close(kill=True)
 
 
 def take(command: str, beam_args: list[str]) -> WarmWorkers | None:
@@ -102,7 +127,7 @@ def take(command: str, beam_args: list[str]) -> WarmWorkers | None:
     n = wanted(beam_args)
     if early is not None and (not n or early.n != n or early.command_name != command
                               or not set(beam_args) <= set(early.beam_args)):
-        early.close()
+        early.close(kill=True)
         early = None
     if early is None and n:
         early = _start(n, command, beam_args)

@@ -49,10 +49,15 @@ def exit_now(code: int) -> None:
     under coverage, which saves its data at exit)."""
     if _coverage():
         return
+    flush_output()
+    os._exit(code)
+
+
+def flush_output() -> None:
+    """Logging handlers and the standard streams flushed (what a process exiting normally would)."""
     logging.shutdown()
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()
         except (OSError, ValueError):
             pass
-    os._exit(code)
