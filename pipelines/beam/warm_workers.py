@@ -135,8 +135,8 @@ def take(command: str, beam_args: list[str]) -> WarmWorkers | None:
 
 
 def _start(n: int, command: str, beam_args: list[str]) -> WarmWorkers | None:
-    """WarmWorkers, or None where they cannot start (no Unix sockets, a temporary folder whose
-    path is too long for one): the runner then starts its workers the ordinary way."""
+    """WarmWorkers, or None where they cannot start (no Unix sockets, the address in use, a
+    temporary folder whose path is too long for one): the runner starts its workers the ordinary way."""
     try:
         return WarmWorkers(n, command, beam_args)
     except (OSError, AttributeError):             # AttributeError: socket.AF_UNIX missing (Windows)
