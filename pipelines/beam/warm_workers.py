@@ -27,8 +27,9 @@ import uuid
 from pathlib import Path
 
 from pipelines.beam.memory import tune_allocator
+from pipelines.beam.worker_launcher import address
 
-LAUNCHER = Path(__file__).with_name("worker_launcher.py")
+LAUNCHER = Path(__file__).with_name("worker_launcher.py")       # run by path: see its docstring
 LOCAL_RUNNERS = ("FnApiRunner",)            # the runner Command defaults to (pipelines/beam/command.py)
 
 _early: WarmWorkers | None = None
@@ -63,7 +64,7 @@ class WarmWorkers:
         try:
             if sys.platform.startswith("linux"):
                 name = f"@beam-warm-{os.getpid()}-{uuid.uuid4().hex}"
-                listener.bind("\0" + name[1:])
+                listener.bind(address(name))
             else:
                 self._dir = tempfile.mkdtemp(prefix="beam-warm-")
                 name = os.path.join(self._dir, "jobs")

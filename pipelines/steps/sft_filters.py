@@ -205,9 +205,7 @@ class LanguageMismatch(SftFilter):
         self.decider = LangRule(zh_min_han_share=p.get("min_han_share_zh", CLEANER.zh_min_han_share),
                                 en_max_han_share=p.get("max_han_share_en", CLEANER.en_max_han_share),
                                 en_min_score=p.get("min_score_en", CLEANER.en_min_score))
-
-    def apply(self, rec: dict):
-        return self.apply_batch([rec])[0]
+        self.script = LangRule(zh_min_han_share=p.get("min_han_share_zh", 0.5))     # "zh": mostly Han, no kana
 
     def apply_batch(self, records: list[dict]):
         # The script counts of every output and instruction at once; most records end at them.
@@ -215,10 +213,9 @@ class LanguageMismatch(SftFilter):
         n = len(records)
         letters, han, kana = (a.tolist() for a in script_counts([r["output"] for r in records] + [r["instruction"] for r in records]))
         min_output, min_instruction = p.get("min_output_letters", 20), p.get("min_instruction_letters", 4)
-        han_zh = p.get("min_han_share_zh", 0.5)
 
-        def mostly(i):              # mostly_han(text, han_zh) from the counts
-            return letters[i] > 0 and han[i] >= han_zh * letters[i] and not kana[i]
+        def mostly(i):
+            return self.script.by_script(letters[i], han[i], kana[i] > 0) == "zh"
 
         results = []
         for i, rec in enumerate(records):

@@ -33,20 +33,16 @@ class Label(Step):
                  identify):
         self.taxonomy, self.source_langs, self.source_labels, self.identify = taxonomy, source_langs, source_labels, identify
 
-    def apply(self, rec: dict):
-        return self.apply_batch([rec])[0]
-
     def apply_batch(self, records: list[dict]):
         # The language of the records whose source does not say it: script counts for the batch at once.
-        open_ = [r for r in records if not self.source_langs.get(r.get("source") or "")]
-        decided = dict(zip(map(id, open_), CLEANER.decide_many([r["instruction"] + "\n" + r["output"] for r in open_],
-                                                               self.identify)))
-        labels = []
-        for rec in records:
-            source = rec.get("source") or ""
-            lang = self.source_langs.get(source) or decided[id(rec)] or None
-            labels.append((lang, self.taxonomy.classify(rec["instruction"], rec.get("input") or "", lang,
-                                                        self.source_labels.get(source))))
+        langs = [self.source_langs.get(r.get("source") or "") for r in records]
+        open_ = [i for i, lang in enumerate(langs) if not lang]
+        for i, lang in zip(open_, CLEANER.decide_many([records[i]["instruction"] + "\n" + records[i]["output"] for i in open_],
+                                                      self.identify)):
+            langs[i] = lang or None
+        labels = [(lang, self.taxonomy.classify(rec["instruction"], rec.get("input") or "", lang,
+                                                self.source_labels.get(rec.get("source") or "")))
+                  for rec, lang in zip(records, langs)]
         for rec, (lang, label) in zip(records, labels):      # written last: a failed batch is retried record by record
             rec["lang"], rec["category"], rec["subcategory"], rec["label_source"] = lang, label.category, label.subcategory, label.how
         return records
